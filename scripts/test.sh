@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# `make test`: installs what the tests need, then runs every stage, printing the time each one took.
+# Any failing stage fails the run. SKIP_STAGES="image bench" skips stages by name (local iteration only).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+total_start=$(date +%s)
+declare -a summary=()
+
+stage() {
+  local name=$1; shift
+  if [[ " ${SKIP_STAGES:-} " == *" $name "* ]]; then
+    echo "=== stage $name: skipped (SKIP_STAGES)"; summary+=("$name: skipped"); return 0
+  fi
+  local start; start=$(date +%s)
+  echo "=== stage $name: start $(date -u +%H:%M:%S)"
+  if "$@"; then
+    summary+=("$name: ok in $(( $(date +%s) - start ))s")
+    echo "=== stage $name: ok in $(( $(date +%s) - start ))s"
+  else
+    local rc=$?
+    echo "=== stage $name: FAILED (exit $rc) after $(( $(date +%s) - start ))s"
+    summary+=("$name: FAILED")
+    printf '  %s\n' "${summary[@]}"
+    exit "$rc"
+  fi
+}
+
+lint() {
+  cargo fmt --all -- --check
+  cargo clippy --locked --all-targets -- -D warnings
+}
+
+stage deps   bash scripts/install-deps.sh
+stage lint   lint
+stage cargo  cargo test --locked --all-targets -- --test-threads=2
