@@ -1,0 +1,87 @@
+# Shared helpers of the supply-chain scripts (audit, deny, sbom, cosign). Source it from the repository root.
+# shellcheck shell=bash
+
+VENV_BIN=${VENV_BIN:-$PWD/.cache/venv/bin}
+
+die() { echo "error: $*" >&2; exit 1; }
+
+# An absolute path for a path given relative to the repository root (or already absolute).
+abs_from_root() {
+  local p=$1
+  [[ $p == /* ]] || p=$PWD/$p
+  realpath -m "$p"
+}
+
+need_cargo_tool() {
+  local tool=$1 sub=${1#cargo-}
+  cargo "$sub" --version >/dev/null 2>&1 ||
+    die "$tool is missing: run 'bash scripts/install-deps.sh' (it is pinned in scripts/cargo-tools.txt)"
+}
+
+need_venv_tool() {
+  [[ -x $VENV_BIN/$1 ]] ||
+    die "$VENV_BIN/$1 is missing: run 'bash scripts/install-deps.sh' (PyPI pins in scripts/requirements-tools.txt)"
+}
+
+# The static, auditable release binary for a target (default x86_64): $1 if given, else the path
+# `cargo auditable build --release --target T` writes, built first when it is missing.
+static_binary() {
+  local given=${1:-} target=${2:-x86_64-unknown-linux-musl} bin
+  if [[ -n $given ]]; then
+    bin=$(abs_from_root "$given")
+    [[ -f $bin ]] || die "BINARY=$given does not exist"
+  else
+    bin=$PWD/target/$target/release/giropops-senhas
+    if [[ ! -f $bin ]]; then
+      echo "building $bin (missing)" >&2
+      if [[ -f scripts/build-static.sh ]]; then
+        bash scripts/build-static.sh "$target" >&2
+      else
+        need_cargo_tool cargo-auditable
+        cargo auditable build --release --locked --target "$target" >&2
+      fi
+    fi
+    [[ -f $bin ]] || die "no binary at $bin after the build"
+  fi
+  # cargo-auditable writes the dependency tree into a .dep-v0 section; without it `cargo audit bin` can only guess.
+  readelf -S "$bin" 2>/dev/null | grep -q '\.dep-v0' ||
+    die "$bin has no .dep-v0 section: build it with 'cargo auditable build' (scripts/build-static.sh does)"
+  echo "$bin"
+}
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Starts Debian's docker-registry on a free 127.0.0.1 port with its storage in $1 (a temp dir). Sets REGISTRY
+# (host:port) and REGISTRY_PID; waits until /v2/ answers. The caller stops it (kill "$REGISTRY_PID").
+start_registry() {
+  local dir=$1 port
+  command -v docker-registry >/dev/null || die "docker-registry is missing (Debian package docker-registry)"
+  port=$(free_port)
+  mkdir -p "$dir/storage"
+  cat > "$dir/config.yml" <<EOF
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $dir/storage
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$port
+EOF
+  docker-registry serve "$dir/config.yml" > "$dir/registry.log" 2>&1 &
+  REGISTRY_PID=$!
+  REGISTRY=127.0.0.1:$port
+  local i
+  for i in $(seq 1 100); do
+    if curl -fsS "http://$REGISTRY/v2/" >/dev/null 2>&1; then return 0; fi
+    kill -0 "$REGISTRY_PID" 2>/dev/null || { cat "$dir/registry.log" >&2; die "docker-registry exited"; }
+    sleep 0.1
+  done
+  cat "$dir/registry.log" >&2
+  die "docker-registry did not answer on $REGISTRY"
+}
