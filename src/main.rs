@@ -1,3 +1,69 @@
-fn main() {
-    println!("Hello, world!");
+use std::process::ExitCode;
+
+use clap::Parser;
+use clap::error::ErrorKind;
+
+use giropops_senhas::config::{Cli, Command, ServeConfig};
+use giropops_senhas::{healthcheck, server, telemetry};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            e.exit()
+        }
+        Err(e) => {
+            // One line naming the setting and what it accepts, instead of clap's usage block.
+            let rendered = e.render().to_string();
+            let first = rendered.lines().next().unwrap_or("invalid arguments");
+            eprintln!("giropops-senhas: {first} (see --help)");
+            return ExitCode::from(2);
+        }
+    };
+    match cli.command {
+        None => serve(cli.serve),
+        Some(Command::Serve(config)) => serve(*config),
+        Some(Command::Healthcheck(config)) => match healthcheck::probe(&config) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("unhealthy: {e}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+fn serve(config: ServeConfig) -> ExitCode {
+    let target = match config.redis.target() {
+        Ok(target) => target,
+        Err(e) => {
+            eprintln!("giropops-senhas: invalid configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = telemetry::init(config.log_format, &config.log_level) {
+        eprintln!("giropops-senhas: invalid configuration: {e}");
+        return ExitCode::from(2);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("giropops-senhas: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        let state = server::build_state(&config, &target)?;
+        server::serve(config, state).await
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "exiting");
+            ExitCode::FAILURE
+        }
+    }
 }

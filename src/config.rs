@@ -1,0 +1,413 @@
+//! Every setting in one place: flag + env var + default + validation. `--help` is the configuration reference.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use thiserror::Error;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "giropops-senhas",
+    version,
+    about = "Gerador de senhas web (password generator service), compatible with the LINUXtips course app",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Server settings when no subcommand is given (same as `serve`).
+    #[command(flatten)]
+    pub serve: ServeConfig,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (the default).
+    Serve(Box<ServeConfig>),
+    /// Probe the local server's /healthz; exit 0 when healthy, 1 otherwise (for HEALTHCHECK: no curl in the image).
+    Healthcheck(HealthcheckConfig),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// Address to listen on.
+    #[arg(long, env = "BIND", value_name = "BIND", default_value = "0.0.0.0")]
+    pub bind: IpAddr,
+
+    /// HTTP port.
+    #[arg(long, env = "PORT", value_name = "PORT", default_value_t = 5000)]
+    pub port: u16,
+
+    #[command(flatten)]
+    pub redis: RedisConfig,
+
+    /// How many passwords the history keeps (0 disables the history).
+    #[arg(long, env = "HISTORY_SIZE", value_name = "HISTORY_SIZE", default_value_t = 10,
+          value_parser = clap::value_parser!(u16).range(0..=1000))]
+    pub history_size: u16,
+
+    /// The history expires this long after its last write (e.g. `3600`, `30m`); off by default.
+    #[arg(long, env = "HISTORY_TTL", value_name = "HISTORY_TTL", value_parser = parse_duration)]
+    pub history_ttl: Option<Duration>,
+
+    /// Longest time a request may take before it is answered with 503.
+    #[arg(long, env = "REQUEST_TIMEOUT", value_name = "REQUEST_TIMEOUT", default_value = "10s",
+          value_parser = parse_duration)]
+    pub request_timeout: Duration,
+
+    /// Longest time one store operation (one Redis round trip) may take.
+    #[arg(long, env = "REDIS_TIMEOUT", value_name = "REDIS_TIMEOUT", default_value = "1s",
+          value_parser = parse_duration)]
+    pub redis_timeout: Duration,
+
+    /// After SIGTERM, /readyz answers 503 for this long while requests are still served (for load balancers).
+    #[arg(long, env = "SHUTDOWN_DELAY", value_name = "SHUTDOWN_DELAY", default_value = "0s",
+          value_parser = parse_duration)]
+    pub shutdown_delay: Duration,
+
+    /// After the delay, in-flight requests get this long to finish before the process exits anyway.
+    #[arg(long, env = "SHUTDOWN_TIMEOUT", value_name = "SHUTDOWN_TIMEOUT", default_value = "20s",
+          value_parser = parse_duration)]
+    pub shutdown_timeout: Duration,
+
+    /// Log format: `text` (default on a terminal) or `json` (default otherwise).
+    #[arg(long, env = "LOG_FORMAT", value_name = "LOG_FORMAT")]
+    pub log_format: Option<LogFormat>,
+
+    /// Log level or filter directives (e.g. `info`, `debug`, `giropops_senhas=debug,info`).
+    #[arg(
+        long,
+        env = "LOG_LEVEL",
+        value_name = "LOG_LEVEL",
+        default_value = "info"
+    )]
+    pub log_level: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RedisConfig {
+    /// Redis URL `redis://[user:password@]host:port/db`; wins over REDIS_HOST. Without either, the history is
+    /// kept in memory.
+    #[arg(long, env = "REDIS_URL", value_name = "REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// Redis host (the original app's setting).
+    #[arg(long, env = "REDIS_HOST", value_name = "REDIS_HOST")]
+    pub redis_host: Option<String>,
+
+    /// Redis port, used with REDIS_HOST.
+    #[arg(long, env = "REDIS_PORT", value_name = "REDIS_PORT", default_value = "6379",
+          value_parser = parse_redis_port)]
+    pub redis_port: u16,
+
+    /// Redis ACL user name, used with REDIS_HOST.
+    #[arg(long, env = "REDIS_USERNAME", value_name = "REDIS_USERNAME")]
+    pub redis_username: Option<String>,
+
+    /// Redis password, used with REDIS_HOST. Prefer REDIS_PASSWORD_FILE.
+    #[arg(
+        long,
+        env = "REDIS_PASSWORD",
+        value_name = "REDIS_PASSWORD",
+        hide_env_values = true,
+        conflicts_with = "redis_password_file"
+    )]
+    pub redis_password: Option<String>,
+
+    /// File holding the Redis password (e.g. a mounted Kubernetes Secret); trailing newline ignored.
+    #[arg(long, env = "REDIS_PASSWORD_FILE", value_name = "REDIS_PASSWORD_FILE")]
+    pub redis_password_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HealthcheckConfig {
+    /// Address the server listens on (0.0.0.0 and :: are probed on loopback).
+    #[arg(long, env = "BIND", value_name = "BIND", default_value = "0.0.0.0")]
+    pub bind: IpAddr,
+
+    /// Port the server listens on.
+    #[arg(long, env = "PORT", value_name = "PORT", default_value_t = 5000)]
+    pub port: u16,
+
+    /// Give up after this long.
+    #[arg(long, value_name = "TIMEOUT", default_value = "2s", value_parser = parse_duration)]
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Where the history lives, decided once from the settings.
+#[derive(Debug, Clone)]
+pub enum StoreTarget {
+    /// Embedded in-memory history (no Redis configured).
+    Memory,
+    /// One Redis server. `display` is the address without credentials, safe to log.
+    Redis {
+        connection: redis::ConnectionInfo,
+        display: String,
+    },
+}
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error(
+        "REDIS_URL is not a valid Redis URL (expected redis://[user:password@]host:port/db): {0}"
+    )]
+    RedisUrl(String),
+    #[error("REDIS_HOST must be a host name or address, got an empty value")]
+    EmptyRedisHost,
+    #[error("REDIS_PASSWORD_FILE {path}: cannot read it: {reason}")]
+    PasswordFile { path: String, reason: String },
+}
+
+impl RedisConfig {
+    /// Resolves the settings into one store target. `REDIS_URL` wins over `REDIS_HOST`.
+    pub fn target(&self) -> Result<StoreTarget, ConfigError> {
+        let password = self.password()?;
+        if let Some(url) = self.redis_url.as_deref().filter(|u| !u.is_empty()) {
+            let mut connection = url
+                .into_connection_info()
+                .map_err(|e| ConfigError::RedisUrl(format!("{} ({e})", redact_url(url))))?;
+            let display = connection.addr().to_string();
+            // A password from REDIS_PASSWORD(_FILE) fills in when the URL carries none.
+            if let Some(password) = password
+                && connection.redis_settings().password().is_none()
+            {
+                let settings = connection.redis_settings().clone().set_password(password);
+                connection = connection.set_redis_settings(settings);
+            }
+            return Ok(StoreTarget::Redis {
+                connection,
+                display,
+            });
+        }
+        let Some(host) = self.redis_host.as_deref() else {
+            return Ok(StoreTarget::Memory);
+        };
+        if host.trim().is_empty() {
+            return Err(ConfigError::EmptyRedisHost);
+        }
+        let mut settings = redis::RedisConnectionInfo::default();
+        if let Some(user) = &self.redis_username {
+            settings = settings.set_username(user.clone());
+        }
+        if let Some(password) = password {
+            settings = settings.set_password(password);
+        }
+        let connection = redis::ConnectionAddr::Tcp(host.to_owned(), self.redis_port)
+            .into_connection_info()
+            .map_err(|e| ConfigError::RedisUrl(e.to_string()))?
+            .set_redis_settings(settings);
+        Ok(StoreTarget::Redis {
+            connection,
+            display: format!("{host}:{}", self.redis_port),
+        })
+    }
+
+    fn password(&self) -> Result<Option<String>, ConfigError> {
+        if let Some(path) = &self.redis_password_file {
+            let content = std::fs::read_to_string(path).map_err(|e| ConfigError::PasswordFile {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })?;
+            return Ok(Some(content.trim_end_matches(['\n', '\r']).to_owned()));
+        }
+        Ok(self.redis_password.clone())
+    }
+}
+
+use redis::IntoConnectionInfo;
+
+/// Hides the password of a URL before it goes into an error message.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            format!("{}***{}", &url[..scheme_end + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Plain seconds (`10`), or a number with a unit: `ms`, `s`, `m`, `h`.
+pub fn parse_duration(value: &str) -> Result<Duration, String> {
+    let value = value.trim();
+    let split = value
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(value.len());
+    let (number, unit) = value.split_at(split);
+    let number: f64 = number.parse().map_err(|_| {
+        format!("'{value}' is not a duration: use seconds (10) or 500ms, 10s, 5m, 1h")
+    })?;
+    let seconds = match unit.trim() {
+        "" | "s" => number,
+        "ms" => number / 1000.0,
+        "m" => number * 60.0,
+        "h" => number * 3600.0,
+        other => {
+            return Err(format!(
+                "unknown unit '{other}' in '{value}': use ms, s, m or h"
+            ));
+        }
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|e| format!("'{value}': {e}"))
+}
+
+/// A port number. Kubernetes service links inject `REDIS_PORT=tcp://10.0.0.5:6379` into pods when a Service is
+/// named `redis`: say so instead of a bare "invalid digit".
+fn parse_redis_port(value: &str) -> Result<u16, String> {
+    if value.contains("://") {
+        return Err(format!(
+            "'{value}' looks like a Kubernetes service link, not a port: set a number (1-65535), \
+             or `enableServiceLinks: false` in the pod spec"
+        ));
+    }
+    value
+        .parse::<u16>()
+        .ok()
+        .filter(|p| *p > 0)
+        .ok_or_else(|| format!("'{value}' is not a port number (1-65535)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("giropops-senhas").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn defaults_match_the_original() {
+        let cli = parse(&[]).unwrap();
+        assert_eq!(cli.serve.port, 5000);
+        assert_eq!(cli.serve.history_size, 10);
+        assert_eq!(cli.serve.redis.redis_port, 6379);
+        assert_eq!(cli.serve.redis_timeout, Duration::from_secs(1));
+        assert!(cli.serve.history_ttl.is_none());
+    }
+
+    #[test]
+    fn durations_accept_seconds_and_units() {
+        assert_eq!(parse_duration("10"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert!(parse_duration("ten").is_err());
+        assert!(parse_duration("5d").is_err());
+        assert!(parse_duration("-1").is_err());
+    }
+
+    #[test]
+    fn kubernetes_service_link_port_gets_a_clear_message() {
+        let err = parse_redis_port("tcp://10.0.0.5:6379").unwrap_err();
+        assert!(err.contains("Kubernetes service link"), "{err}");
+        assert!(parse_redis_port("0").is_err());
+        assert_eq!(parse_redis_port("6380"), Ok(6380));
+    }
+
+    #[test]
+    fn no_redis_settings_means_memory() {
+        let cli = parse(&[]).unwrap();
+        assert!(matches!(
+            cli.serve.redis.target().unwrap(),
+            StoreTarget::Memory
+        ));
+    }
+
+    #[test]
+    fn redis_url_wins_over_host() {
+        let cli = parse(&[
+            "--redis-url",
+            "redis://:s3cret@db.example:6380/2",
+            "--redis-host",
+            "other",
+        ])
+        .unwrap();
+        let StoreTarget::Redis {
+            connection,
+            display,
+        } = cli.serve.redis.target().unwrap()
+        else {
+            panic!("expected redis")
+        };
+        assert_eq!(display, "db.example:6380");
+        assert_eq!(connection.redis_settings().db(), 2);
+        assert_eq!(connection.redis_settings().password(), Some("s3cret"));
+    }
+
+    #[test]
+    fn password_file_is_read_and_trimmed() {
+        let dir = std::env::temp_dir().join(format!("giropops-pw-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("password");
+        std::fs::write(&file, "from-file\n").unwrap();
+        let cli = parse(&[
+            "--redis-host",
+            "localhost",
+            "--redis-password-file",
+            file.to_str().unwrap(),
+        ])
+        .unwrap();
+        let StoreTarget::Redis { connection, .. } = cli.serve.redis.target().unwrap() else {
+            panic!("expected redis")
+        };
+        assert_eq!(connection.redis_settings().password(), Some("from-file"));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn unreadable_password_file_is_a_config_error() {
+        let cli = parse(&[
+            "--redis-host",
+            "localhost",
+            "--redis-password-file",
+            "/nonexistent/giropops",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.serve.redis.target(),
+            Err(ConfigError::PasswordFile { .. })
+        ));
+    }
+
+    #[test]
+    fn bad_url_error_does_not_leak_the_password() {
+        let cli = parse(&["--redis-url", "http://user:topsecret@host"]).unwrap();
+        let err = cli.serve.redis.target().unwrap_err().to_string();
+        assert!(!err.contains("topsecret"), "{err}");
+    }
+
+    #[test]
+    fn help_documents_every_setting() {
+        let help = <Cli as clap::CommandFactory>::command()
+            .render_long_help()
+            .to_string();
+        for env in [
+            "BIND",
+            "PORT",
+            "REDIS_URL",
+            "REDIS_HOST",
+            "REDIS_PORT",
+            "REDIS_PASSWORD",
+            "REDIS_PASSWORD_FILE",
+            "REDIS_USERNAME",
+            "HISTORY_SIZE",
+            "HISTORY_TTL",
+            "REQUEST_TIMEOUT",
+            "REDIS_TIMEOUT",
+            "SHUTDOWN_DELAY",
+            "SHUTDOWN_TIMEOUT",
+            "LOG_FORMAT",
+            "LOG_LEVEL",
+        ] {
+            assert!(help.contains(&format!("[env: {env}")), "--help lacks {env}");
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! Language negotiation: pt-BR by default, English when `Accept-Language` prefers it.
+
+use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use std::convert::Infallible;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Pt,
+    En,
+}
+
+impl Lang {
+    /// The supported language with the highest `q` in `Accept-Language`; ties go to the first listed.
+    pub fn negotiate(accept_language: &str) -> Self {
+        let mut best: Option<(f32, Lang)> = None;
+        for item in accept_language.split(',') {
+            let mut parts = item.split(';');
+            let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let lang = if tag == "en" || tag.starts_with("en-") {
+                Lang::En
+            } else if tag == "pt" || tag.starts_with("pt-") {
+                Lang::Pt
+            } else {
+                continue;
+            };
+            if q > 0.0 && best.is_none_or(|(best_q, _)| q > best_q) {
+                best = Some((q, lang));
+            }
+        }
+        best.map_or(Lang::Pt, |(_, lang)| lang)
+    }
+
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        headers
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .map_or(Lang::Pt, Lang::negotiate)
+    }
+
+    pub fn html_tag(self) -> &'static str {
+        match self {
+            Lang::Pt => "pt-BR",
+            Lang::En => "en",
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Lang::from_headers(&parts.headers))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negotiates_by_quality() {
+        assert_eq!(Lang::negotiate(""), Lang::Pt);
+        assert_eq!(Lang::negotiate("en"), Lang::En);
+        assert_eq!(Lang::negotiate("en-US,en;q=0.9"), Lang::En);
+        assert_eq!(Lang::negotiate("pt-BR,pt;q=0.9,en;q=0.8"), Lang::Pt);
+        assert_eq!(Lang::negotiate("fr, en;q=0.5"), Lang::En);
+        assert_eq!(Lang::negotiate("en;q=0.2, pt;q=0.8"), Lang::Pt);
+        assert_eq!(Lang::negotiate("en;q=0"), Lang::Pt);
+        assert_eq!(Lang::negotiate("de"), Lang::Pt);
+    }
+}

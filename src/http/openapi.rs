@@ -1,0 +1,37 @@
+//! The OpenAPI 3 document, generated from the handlers' own annotations and types so it cannot drift.
+
+use axum::Json;
+use utoipa::OpenApi;
+
+use super::{api, error, ops, pages};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "giropops-senhas",
+        description = "Password generator compatible with the LINUXtips course app.",
+        license(name = "MIT OR Apache-2.0", identifier = "MIT OR Apache-2.0")
+    ),
+    paths(
+        api::gerar_senha,
+        api::senhas,
+        ops::healthz,
+        ops::readyz,
+        ops::metrics,
+        pages::index,
+        pages::generate,
+    ),
+    components(schemas(error::ErrorBody, error::ErrorDetail)),
+    tags(
+        (name = "legacy", description = "The original app's API, field for field"),
+        (name = "page", description = "The HTML page"),
+        (name = "ops", description = "Probes and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+#[utoipa::path(get, path = "/api/openapi.json", tag = "ops",
+    responses((status = 200, description = "This document")))]
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

@@ -1,0 +1,103 @@
+//! Routes for operators and machines: liveness, readiness, metrics, and the JSON fallbacks.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::AppState;
+use super::error::{ApiError, Localized};
+use super::lang::Lang;
+use crate::store::Operation;
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// `ok`, `ready`, `unavailable` or `shutting_down`.
+    pub status: &'static str,
+    /// The history store: `memory` or `redis`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store: Option<&'static str>,
+    /// Why the app is not ready (never contains credentials).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Liveness: the process answers. Never touches the store, so a Redis outage never restarts pods.
+#[utoipa::path(get, path = "/healthz", tag = "ops",
+    responses((status = 200, description = "Process alive", body = Health)))]
+pub async fn healthz() -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        store: None,
+        reason: None,
+    })
+}
+
+/// Readiness: 503 while the configured store is unreachable or the app is shutting down.
+#[utoipa::path(get, path = "/readyz", tag = "ops",
+    responses(
+        (status = 200, description = "Ready", body = Health),
+        (status = 503, description = "Store unreachable or shutting down", body = Health),
+    ))]
+pub async fn readyz(State(app): State<AppState>) -> (StatusCode, Json<Health>) {
+    let store = Some(app.store().kind());
+    if app.is_shutting_down() {
+        let health = Health {
+            status: "shutting_down",
+            store,
+            reason: None,
+        };
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(health));
+    }
+    match app.store().ping().await {
+        Ok(()) => (
+            StatusCode::OK,
+            Json(Health {
+                status: "ready",
+                store,
+                reason: None,
+            }),
+        ),
+        Err(e) => {
+            tracing::warn!(operation = "ping", error = %e, "store not reachable");
+            app.metrics().store_error(Operation::Ping);
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(Health {
+                    status: "unavailable",
+                    store,
+                    reason: Some(e.to_string()),
+                }),
+            )
+        }
+    }
+}
+
+/// Prometheus metrics (OpenMetrics text).
+#[utoipa::path(get, path = "/metrics", tag = "ops",
+    responses((status = 200, description = "OpenMetrics text", content_type = "application/openmetrics-text")))]
+pub async fn metrics(State(app): State<AppState>, lang: Lang) -> Response {
+    match app.metrics().encode() {
+        Ok(text) => {
+            let mut response = text.into_response();
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(
+                    "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                ),
+            );
+            response
+        }
+        Err(_) => ApiError::Internal.into_response_in(lang),
+    }
+}
+
+pub async fn not_found(lang: Lang) -> Localized {
+    Localized(ApiError::NotFound, lang)
+}
+
+pub async fn method_not_allowed(lang: Lang) -> Localized {
+    Localized(ApiError::MethodNotAllowed, lang)
+}

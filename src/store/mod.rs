@@ -1,0 +1,108 @@
+//! The password history: the embedded in-memory ring (default) or Redis, behind one small interface.
+//! Both keep at most `size` entries, newest first, and expire the whole list `ttl` after its last write.
+
+mod memory;
+mod redis_store;
+
+use std::time::Duration;
+
+use thiserror::Error;
+
+pub use memory::MemoryStore;
+pub use redis_store::RedisStore;
+
+use crate::config::StoreTarget;
+
+/// The Redis key of the original app: a list, newest first.
+pub const HISTORY_KEY: &str = "senhas";
+
+#[derive(Debug, Clone, Copy)]
+pub struct HistoryLimits {
+    /// Entries kept; 0 disables the history (nothing is written or read).
+    pub size: usize,
+    pub ttl: Option<Duration>,
+}
+
+/// Store failures. The message never contains a password or a credential.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("store operation timed out after {0:?}")]
+    Timeout(Duration),
+    #[error("redis: {0}")]
+    Redis(String),
+}
+
+/// What a store operation was, for logs and the `giropops_store_errors_total{operation}` metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    Push,
+    Recent,
+    Ping,
+}
+
+impl Operation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Push => "push",
+            Operation::Recent => "recent",
+            Operation::Ping => "ping",
+        }
+    }
+}
+
+#[derive(Clone)]
+pub enum Store {
+    Memory(MemoryStore),
+    Redis(RedisStore),
+}
+
+impl Store {
+    /// Builds the store for `target`. Never connects: Redis is reached lazily, so the app starts (and serves
+    /// generation) while Redis is still down.
+    pub fn new(
+        target: &StoreTarget,
+        limits: HistoryLimits,
+        timeout: Duration,
+    ) -> Result<Self, StoreError> {
+        Ok(match target {
+            StoreTarget::Memory => Store::Memory(MemoryStore::new(limits)),
+            StoreTarget::Redis { connection, .. } => {
+                Store::Redis(RedisStore::new(connection.clone(), limits, timeout)?)
+            }
+        })
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Store::Memory(_) => "memory",
+            Store::Redis(_) => "redis",
+        }
+    }
+
+    /// Adds a password and trims the history to its size, in one round trip.
+    pub async fn push(&self, password: &str) -> Result<(), StoreError> {
+        match self {
+            Store::Memory(s) => {
+                s.push(password);
+                Ok(())
+            }
+            Store::Redis(s) => s.push(password).await,
+        }
+    }
+
+    /// The newest passwords, newest first, at most the history size.
+    pub async fn recent(&self) -> Result<Vec<String>, StoreError> {
+        match self {
+            Store::Memory(s) => Ok(s.recent()),
+            Store::Redis(s) => s.recent().await,
+        }
+    }
+
+    /// Whether the store answers (readiness).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Memory(_) => Ok(()),
+            Store::Redis(s) => s.ping().await,
+        }
+    }
+}
