@@ -11,6 +11,8 @@ APT_PACKAGES=(
   chromium          # browser test
   chromium-driver   # browser test (WebDriver)
   openssl           # certificates made at test time
+  prometheus        # k8s: promtool check/test rules (alerts of deploy/k8s)
+  yamllint          # k8s: lint of the manifests
 )
 
 missing=()
