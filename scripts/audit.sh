@@ -4,7 +4,8 @@
 #   ADVISORY_DB=DIR  use that advisory-db directory (a plain copy works), offline: `--db DIR --no-fetch`.
 #                    A relative path is taken from the repository root (CI sets ../shared/advisory-db).
 #                    Unset: cargo-audit fetches the latest database into ~/.cargo/advisory-db.
-#   BINARY=FILE      the binary to audit (default: the static x86_64 release binary, built if missing).
+#   BINARY=FILE      the binary to audit (default: both image binaries, dist/linux-{amd64,arm64}/giropops-senhas
+#                    from scripts/build-static.sh, built if missing; ARCH=amd64 for one).
 #   AUDIT_LOCK_ONLY=1  skip the binary (e.g. before anything is built).
 #
 # Warnings (unmaintained, unsound, yanked) fail the audit too (`--deny warnings`); an advisory we accept is
@@ -29,8 +30,12 @@ echo "--- cargo audit (Cargo.lock)"
 cargo audit "${db_args[@]}" --deny warnings --file Cargo.lock
 
 if [[ ${AUDIT_LOCK_ONLY:-0} != 1 ]]; then
-  bin=$(static_binary "${BINARY:-}")
-  echo "--- cargo audit bin ${bin#$PWD/}"
-  cargo audit "${db_args[@]}" --deny warnings bin "$bin"
+  bins=()
+  if [[ -n ${BINARY:-} ]]; then bins=("$(static_binary "$BINARY")")
+  else for arch in ${ARCH:-amd64 arm64}; do bins+=("$(static_binary "" "$arch")"); done; fi
+  for bin in "${bins[@]}"; do
+    echo "--- cargo audit bin ${bin#$PWD/}"
+    cargo audit "${db_args[@]}" --deny warnings bin "$bin"
+  done
 fi
 echo "audit: no known vulnerabilities, no unexplained warnings"

@@ -4,8 +4,10 @@
 #
 #   bash scripts/cosign.sh sign               IMAGE   sign (recursively: the manifest list and each platform)
 #   bash scripts/cosign.sh verify             IMAGE   check the signature of IMAGE (a tag is verified as it now is)
-#   bash scripts/cosign.sh attest             IMAGE SBOM.json   attach the SBOM as a signed CycloneDX attestation
-#   bash scripts/cosign.sh verify-attestation IMAGE   check that attestation (prints its predicate type)
+#   bash scripts/cosign.sh attest             IMAGE [SBOM]  attach each platform's SBOM (target/sbom/giropops-
+#                                             senhas-linux-ARCH.cdx.json, `make sbom ARCH=…`) as a signed CycloneDX
+#                                             attestation of that platform's image
+#   bash scripts/cosign.sh verify-attestation IMAGE   check those attestations (key, subject digest, crates listed)
 #
 # Environment:
 #   COSIGN_KEY=cosign.key  COSIGN_PUB=cosign.pub  key pair (`cosign generate-key-pair`; COSIGN_PASSWORD for the key).
@@ -14,6 +16,7 @@
 #   COSIGN_TLOG=1          upload to / check the public transparency log (Rekor). 0: not (offline, private keys).
 #   REGISTRY_INSECURE=1    the registry speaks plain HTTP (a local test registry).
 #   COSIGN=path            a cosign binary; default: Debian trixie's, fetched by scripts/cosign-fetch.sh.
+#   SBOM_DIR=target/sbom   where attest looks for the per-architecture SBOMs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/supply-chain.sh
@@ -61,10 +64,23 @@ sign_args() {
   [[ $TLOG == 1 ]] || echo --tlog-upload=false
 }
 
+# "ARCH DIGEST" for each linux platform of a manifest list / OCI index (nothing for a single-platform manifest).
+platforms() {
+  skopeo inspect "${tls[@]}" --raw "docker://$1" | python3 -c '
+import json, sys
+m = json.load(sys.stdin)
+for d in m.get("manifests", []):
+    p = d.get("platform") or {}
+    if p.get("os") == "linux" and p.get("architecture"):
+        print(p["architecture"], d["digest"])'
+}
+
+sbom_for() { echo "${SBOM_DIR:-target/sbom}/giropops-senhas-linux-$1.cdx.json"; }
+
 case $cmd in
   sign)
     ref=$(by_digest "$image")
-    echo "signing $ref"
+    echo "signing $ref (and each platform manifest in it)"
     # shellcheck disable=SC2046
     "$COSIGN" sign $(sign_args) "${net[@]}" --recursive "$ref"
     ;;
@@ -74,27 +90,41 @@ case $cmd in
     echo "verified: $image is signed by $([[ $KEY == keyless ]] && echo "$COSIGN_IDENTITY" || echo "$PUB")"
     ;;
   attest)
-    (($# >= 3)) || usage
-    sbom=$3
-    [[ -f $sbom ]] || die "SBOM $sbom not found (make sbom)"
-    ref=$(by_digest "$image")
-    echo "attesting $ref with $sbom (CycloneDX)"
-    # shellcheck disable=SC2046
-    "$COSIGN" attest $(sign_args) "${net[@]}" --type cyclonedx --predicate "$sbom" "$ref"
+    # Each platform image gets the SBOM of its own binary (scripts/sbom.sh with ARCH=…); a single-platform image
+    # takes the SBOM given as third argument.
+    ref=$(by_digest "$image"); repo=${ref%@*}
+    mapfile -t plats < <(platforms "$ref")
+    if ((${#plats[@]} == 0)); then plats=("- ${ref#*@}"); fi
+    for pd in "${plats[@]}"; do
+      arch=${pd% *} digest=${pd#* }
+      if [[ -n ${3:-} ]]; then sbom=$3; else sbom=$(sbom_for "$arch"); fi
+      [[ -f $sbom ]] || die "SBOM $sbom not found (make sbom ARCH=$arch)"
+      echo "attesting $repo@$digest ($arch) with $sbom (CycloneDX)"
+      # shellcheck disable=SC2046
+      "$COSIGN" attest $(sign_args) "${net[@]}" --type cyclonedx --predicate "$sbom" "$repo@$digest"
+    done
     ;;
   verify-attestation)
-    # shellcheck disable=SC2046
-    out=$("$COSIGN" verify-attestation $(verify_args) "${net[@]}" --type cyclonedx "$image")
-    # The payload is an in-toto statement; show what was attested.
-    python3 - "$out" <<'EOF'
+    ref=$(by_digest "$image"); repo=${ref%@*}
+    mapfile -t plats < <(platforms "$ref")
+    if ((${#plats[@]} == 0)); then plats=("- ${ref#*@}"); fi
+    for pd in "${plats[@]}"; do
+      arch=${pd% *} digest=${pd#* }
+      # shellcheck disable=SC2046
+      out=$("$COSIGN" verify-attestation $(verify_args) "${net[@]}" --type cyclonedx "$repo@$digest")
+      # The payload is an in-toto statement about that digest; show what was attested.
+      python3 - "$out" "$arch" "$digest" <<'EOF'
 import base64, json, sys
-for line in sys.argv[1].splitlines():
-    env = json.loads(line)
-    st = json.loads(base64.b64decode(env["payload"]))
-    comps = st.get("predicate", {}).get("components", [])
-    print(f"verified attestation: {st['predicateType']} for {st['subject'][0]['digest']['sha256'][:12]}…, "
-          f"{len(comps)} components")
+out, arch, digest = sys.argv[1:4]
+for line in out.splitlines():
+    st = json.loads(base64.b64decode(json.loads(line)["payload"]))
+    subject = st["subject"][0]["digest"]["sha256"]
+    assert "sha256:" + subject == digest, f"attestation is about {subject}, not {digest}"
+    comps = [c for c in st.get("predicate", {}).get("components", []) if c.get("purl", "").startswith("pkg:cargo/")]
+    assert comps, "the attested SBOM lists no crates"
+    print(f"verified attestation ({arch}): {st['predicateType']} for {digest[:19]}…, {len(comps)} crates")
 EOF
+    done
     ;;
   *) usage ;;
 esac

@@ -24,7 +24,7 @@ import tomllib
 from pathlib import Path
 from urllib.parse import unquote
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent  # --root overrides (a checkout of another commit)
 
 
 def compiled_crates(target: str) -> set[tuple[str, str]]:
@@ -86,8 +86,12 @@ def main() -> int:
     ap.add_argument("sbom")
     ap.add_argument("--target", default="x86_64-unknown-linux-musl")
     ap.add_argument("--label", default=None)
+    ap.add_argument("--root", default=None, help="the checkout whose Cargo.lock the binary was built from")
     ap.add_argument("--no-schema", action="store_true", help="skip schema validation (e.g. a scanner's own output)")
     a = ap.parse_args()
+    if a.root:
+        global ROOT
+        ROOT = Path(a.root).resolve()
     label = a.label or a.sbom
     text = Path(a.sbom).read_text()
     doc = json.loads(text)

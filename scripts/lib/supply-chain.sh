@@ -23,30 +23,32 @@ need_venv_tool() {
     die "$VENV_BIN/$1 is missing: run 'bash scripts/install-deps.sh' (PyPI pins in scripts/requirements-tools.txt)"
 }
 
-# The static, auditable release binary for a target (default x86_64): $1 if given, else the path
-# `cargo auditable build --release --target T` writes, built first when it is missing.
+# The static, auditable release binary for an architecture (amd64 default, or arm64): $1 if given, else what
+# scripts/build-static.sh (the image's build: `cargo auditable zigbuild`) writes to dist/linux-ARCH/, built first
+# when it is missing.
 static_binary() {
-  local given=${1:-} target=${2:-x86_64-unknown-linux-musl} bin
+  local given=${1:-} arch=${2:-amd64} bin
   if [[ -n $given ]]; then
     bin=$(abs_from_root "$given")
     [[ -f $bin ]] || die "BINARY=$given does not exist"
   else
-    bin=$PWD/target/$target/release/giropops-senhas
+    bin=$PWD/dist/linux-$arch/giropops-senhas
     if [[ ! -f $bin ]]; then
-      echo "building $bin (missing)" >&2
-      if [[ -f scripts/build-static.sh ]]; then
-        bash scripts/build-static.sh "$target" >&2
-      else
-        need_cargo_tool cargo-auditable
-        cargo auditable build --release --locked --target "$target" >&2
-      fi
+      echo "building $bin (missing): bash scripts/build-static.sh --arch $arch" >&2
+      bash scripts/build-static.sh --arch "$arch" >&2
     fi
     [[ -f $bin ]] || die "no binary at $bin after the build"
   fi
   # cargo-auditable writes the dependency tree into a .dep-v0 section; without it `cargo audit bin` can only guess.
   readelf -S "$bin" 2>/dev/null | grep -q '\.dep-v0' ||
-    die "$bin has no .dep-v0 section: build it with 'cargo auditable build' (scripts/build-static.sh does)"
+    die "$bin has no .dep-v0 section: build it with 'cargo auditable' (scripts/build-static.sh does)"
   echo "$bin"
+}
+
+# Rust target triple of an image architecture.
+arch_triple() {
+  case $1 in amd64) echo x86_64-unknown-linux-musl ;; arm64) echo aarch64-unknown-linux-musl ;;
+    *) die "unsupported arch $1 (amd64|arm64)" ;; esac
 }
 
 # A free TCP port on 127.0.0.1.
