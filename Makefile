@@ -5,8 +5,10 @@ SHELL := /bin/bash
 IMAGE    ?= giropops-senhas:dev
 ENGINE   ?= $(shell command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1 && echo docker || echo podman)
 PORT     ?= 5000
+ARCH     ?= $(shell case "$$(uname -m)" in aarch64|arm64) echo arm64;; *) echo amd64;; esac)
+REDIS_IMAGE ?= redis:7.2-alpine
 
-.PHONY: help build run test clean k8s-check
+.PHONY: help build run run-local image network redis-run compose-up compose-down image-test readme-image test clean k8s-check
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  %-14s %s\n", $$1, $$2}'
@@ -14,8 +16,34 @@ help: ## list the targets
 build: ## build the release binary (target/release/giropops-senhas)
 	cargo build --release --locked
 
-run: ## run the app on the embedded store at http://localhost:5000
+run-local: ## run the app from source (cargo) on the embedded store at http://localhost:5000
 	cargo run --release --locked
+
+image: ## build the image: static binaries for amd64 + arm64, one layer FROM scratch, a manifest list (IMAGE)
+	ENGINE=$(ENGINE) bash scripts/image-build.sh --tag $(IMAGE)
+
+network: ## create the container network `giropops` (app and Redis find each other by name)
+	$(ENGINE) network inspect giropops >/dev/null 2>&1 || $(ENGINE) network create giropops
+
+redis-run: network ## run the image hardened (read-only, no capabilities, uid 65532) on localhost:PORT; Redis if redis-run ran
+	@redis=(); if $(ENGINE) container inspect redis >/dev/null 2>&1; then \
+	  redis=(-e REDIS_HOST=redis -e REDIS_PASSWORD_FILE=/run/secrets/redis_password \
+	         -v "$(CURDIR)/.secrets/redis_password:/run/secrets/redis_password:ro"); fi; \
+	set -x; $(ENGINE) run -d --name giropops-senhas --network giropops -p 127.0.0.1:$(PORT):5000 \
+	  --read-only --cap-drop=ALL --security-opt=no-new-privileges "$${redis[@]}" $(IMAGE)-$(ARCH)
+
+compose-up: ## app + Redis with compose.yaml (builds the image first; not run on our CI: no registry)
+	@bash scripts/compose-secret.sh
+	$(ENGINE) compose up -d --build --wait
+
+compose-down: ## stop and remove the compose.yaml services (the Redis volume stays)
+	$(ENGINE) compose down
+
+image-test: ## the image test: build, package amd64 + arm64, run hardened with Redis, budgets, reproducibility
+	bash scripts/image-test.sh
+
+readme-image: ## regenerate the README image table from docs/image-report.md (written by image-test)
+	python3 scripts/readme-image.py
 
 test: ## install what the tests need, then run every test (times each stage)
 	bash scripts/test.sh

@@ -11,6 +11,12 @@ APT_PACKAGES=(
   chromium          # browser test
   chromium-driver   # browser test (WebDriver)
   openssl           # certificates made at test time
+  podman            # image: build, run and inspect the image without a Docker engine (state in a temp dir)
+  buildah           # image: podman build backend
+  skopeo            # image: copies images between storage and directories
+  runc              # image: the OCI runtime the image test uses (--runtime runc)
+  uidmap            # image: newuidmap/newgidmap for podman
+  qemu-user-static  # image: runs the arm64 binary here (qemu-aarch64-static)
   prometheus        # k8s: promtool check/test rules (alerts of deploy/k8s)
   yamllint          # k8s: lint of the manifests
 )

@@ -35,3 +35,4 @@ stage deps   bash scripts/install-deps.sh
 stage lint   lint
 stage cargo  cargo test --locked --all-targets -- --test-threads=2
 stage k8s    bash scripts/k8s-check.sh
+stage image  bash scripts/image-test.sh

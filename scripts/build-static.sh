@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Builds the static musl binaries of giropops-senhas for linux/amd64 and linux/arm64, reproducibly:
+#   cargo auditable zigbuild --release --locked --target {x86_64,aarch64}-unknown-linux-musl
+# - `cargo auditable` embeds the dependency list (section .dep-v0) that `cargo audit bin`, Syft and Trivy read;
+# - `cargo zigbuild` links with zig (PyPI `ziglang`), the same linker for both architectures, no cross gcc needed;
+# - `--locked` + the toolchain pinned by rust-toolchain.toml + every absolute build path remapped (source dir,
+#   CARGO_HOME, target dir) make two clean builds of one commit in different directories byte-identical
+#   (checked by scripts/image-test.sh).
+# Output: $OUT/linux-<arch>/giropops-senhas (what the Dockerfile's `prebuilt` stage packages).
+#
+# Usage: scripts/build-static.sh [--arch amd64|arm64]... [--out DIR] [--cook RECIPE]
+#   --arch ARCH    amd64 and/or arm64 (default: both)
+#   --out DIR      default: dist
+#   --cook RECIPE  only build the dependencies of a cargo-chef recipe, with the same flags (Dockerfile cache layer)
+# Env: CARGO_TARGET_DIR (default: target/static: its own, so that other builds with other flags never invalidate
+# it), CARGO_HOME (default: ~/.cargo).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+
+archs=() out=dist cook=
+while (($#)); do
+  case $1 in
+    --arch) archs+=("$2"); shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --cook) cook=$2; shift 2 ;;
+    -h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "build-static: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+((${#archs[@]})) || archs=(amd64 arm64)
+
+triple() {
+  case $1 in
+    amd64) echo x86_64-unknown-linux-musl ;;
+    arm64) echo aarch64-unknown-linux-musl ;;
+    *) echo "build-static: unsupported arch '$1' (amd64|arm64)" >&2; return 2 ;;
+  esac
+}
+
+# The project venv holds ziglang + cargo-zigbuild (scripts/requirements-tools.txt); the Dockerfile puts its own on PATH.
+[[ -d $ROOT/.cache/venv/bin ]] && PATH=$ROOT/.cache/venv/bin:$PATH
+command -v cargo-zigbuild >/dev/null || { echo "build-static: cargo-zigbuild missing: run bash scripts/install-deps.sh (PyPI cargo-zigbuild + ziglang)" >&2; exit 1; }
+[[ -n $cook ]] || cargo auditable --version >/dev/null 2>&1 || { echo "build-static: cargo-auditable missing: run bash scripts/install-deps.sh" >&2; exit 1; }
+
+target_dir=${CARGO_TARGET_DIR:-$ROOT/target/static}
+mkdir -p "$target_dir"
+target_dir=$(cd "$target_dir" && pwd)
+cargo_home=${CARGO_HOME:-$HOME/.cargo}
+export CARGO_TARGET_DIR=$target_dir
+# The only flags that reach rustc: the environment's RUSTFLAGS must not change the binary. rustc applies the LAST
+# matching remap, so the more specific prefixes (target dir, often inside the source dir) come last.
+unset CARGO_ENCODED_RUSTFLAGS CARGO_BUILD_RUSTFLAGS
+export RUSTFLAGS="-C target-feature=+crt-static --remap-path-prefix=$cargo_home=/cargo --remap-path-prefix=$ROOT=/build/giropops-senhas --remap-path-prefix=$target_dir=/build/target"
+if [[ -z ${SOURCE_DATE_EPOCH:-} ]] && git -C "$ROOT" rev-parse HEAD >/dev/null 2>&1; then
+  SOURCE_DATE_EPOCH=$(git -C "$ROOT" log -1 --format=%ct)
+  export SOURCE_DATE_EPOCH
+fi
+
+for arch in "${archs[@]}"; do
+  t=$(triple "$arch")
+  if [[ -n $cook ]]; then
+    cargo chef cook --release --locked --zigbuild --target "$t" --recipe-path "$cook"
+    continue
+  fi
+  start=$(date +%s)
+  cargo auditable zigbuild --release --locked --target "$t" --bin giropops-senhas
+  mkdir -p "$out/linux-$arch"
+  # cp, not a hard link: the target dir may be rebuilt later while dist/ is packaged.
+  cp "$target_dir/$t/release/giropops-senhas" "$out/linux-$arch/giropops-senhas.tmp"
+  mv "$out/linux-$arch/giropops-senhas.tmp" "$out/linux-$arch/giropops-senhas"
+  echo "build-static: $out/linux-$arch/giropops-senhas ($(stat -c %s "$out/linux-$arch/giropops-senhas") bytes, $t, $(( $(date +%s) - start ))s)"
+done
