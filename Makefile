@@ -53,3 +53,37 @@ clean: ## remove build output and test leftovers
 
 k8s-check: ## offline checks of deploy/k8s: render, schemas, hardening + mutations, promtool, trivy, yamllint
 	bash scripts/k8s-check.sh
+
+# ---- supply chain (README: "Cadeia de suprimentos") ----------------------------------------------------------
+# IMAGE for sign/verify/attest/push must name a registry repository: make sign IMAGE=ghcr.io/you/giropops-senhas:1.0
+.PHONY: audit deny sbom scan push sign verify attest verify-attestation supply-chain-test
+
+audit: ## cargo audit of Cargo.lock + the auditable binaries (ADVISORY_DB=dir: offline database)
+	bash scripts/audit.sh
+
+deny: ## cargo deny: accepted licences, bans/duplicates, crates.io only (deny.toml)
+	cargo deny --offline check licenses bans sources
+
+sbom: ## CycloneDX SBOM per architecture (target/sbom/), schema-valid, every compiled crate checked
+	bash scripts/sbom.sh
+
+scan: ## trivy: Dockerfile misconfigurations + image vulnerabilities (IMAGE=… or SCAN_INPUT=…; needs trivy's DB)
+	bash scripts/scan.sh
+
+push: ## push the amd64+arm64 manifest list to IMAGE (builds it first if needed)
+	bash scripts/push.sh "$(IMAGE)"
+
+sign: ## cosign sign IMAGE by digest (COSIGN_KEY=cosign.key; COSIGN_KEY=keyless in CI with OIDC)
+	bash scripts/cosign.sh sign "$(IMAGE)"
+
+verify: ## cosign verify IMAGE with COSIGN_PUB=cosign.pub (keyless: COSIGN_IDENTITY, COSIGN_ISSUER)
+	bash scripts/cosign.sh verify "$(IMAGE)"
+
+attest: ## attach each platform's SBOM to IMAGE as a signed CycloneDX attestation
+	bash scripts/cosign.sh attest "$(IMAGE)"
+
+verify-attestation: ## verify IMAGE's SBOM attestations (signer, subject digest, crates listed)
+	bash scripts/cosign.sh verify-attestation "$(IMAGE)"
+
+supply-chain-test: ## all supply-chain checks offline, each with a broken case that must fail
+	bash scripts/supply-chain-test.sh
