@@ -36,3 +36,4 @@ stage lint   lint
 stage cargo  cargo test --locked --all-targets -- --test-threads=2
 stage k8s    bash scripts/k8s-check.sh
 stage image  bash scripts/image-test.sh
+stage supply-chain bash scripts/supply-chain-test.sh
