@@ -55,7 +55,7 @@ k8s-check: ## offline checks of deploy/k8s: render, schemas, hardening + mutatio
 	bash scripts/k8s-check.sh
 
 # ---- supply chain (README: "Cadeia de suprimentos") ----------------------------------------------------------
-# IMAGE for sign/verify/attest/push must name a registry repository: make sign IMAGE=ghcr.io/you/giropops-senhas:1.0
+# IMAGE for sign/verify/attest/push must name a registry repository: make sign IMAGE=registry.example/you/giropops-senhas:1.0
 .PHONY: audit deny sbom scan push sign verify attest verify-attestation supply-chain-test
 
 audit: ## cargo audit of Cargo.lock + the auditable binaries (ADVISORY_DB=dir: offline database)

@@ -8,13 +8,13 @@
 # downloaded, checked by apt against the signed Release file (debian-archive-keyring), and unpacked with
 # `dpkg-deb -x` into .cache/cosign. Nothing is installed system-wide.
 #
-# COSIGN=/path/to/cosign skips all this (e.g. a cosign you already have).
+# COSIGN=cosign (or a path) skips all this: use a cosign you already have.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [[ -n ${COSIGN:-} ]]; then
-  [[ -x $COSIGN ]] || { echo "COSIGN=$COSIGN is not executable" >&2; exit 1; }
-  echo "$COSIGN"; exit 0
+  c=$(command -v "$COSIGN") || { echo "COSIGN=$COSIGN: no such program" >&2; exit 1; }
+  echo "$c"; exit 0
 fi
 
 DEST=$PWD/.cache/cosign
