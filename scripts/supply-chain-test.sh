@@ -46,7 +46,7 @@ expect_fail() {
   if "$@" > "$T/out" 2>&1; then
     bad "$name (accepted, should have been rejected)"; sed 's/^/       | /' "$T/out" | tail -20
   elif grep -Eq -- "$re" "$T/out"; then
-    ok "$name (rejected: $(grep -Eo -m1 -- "$re" "$T/out" | head -c 100))"
+    ok "$name (rejected: $(grep -Eo -m1 -- "$re" "$T/out" | head -n1 | head -c 100))"
   else
     bad "$name (failed, but not with /$re/)"; sed 's/^/       | /' "$T/out" | tail -20
   fi
@@ -119,6 +119,10 @@ assert s != src; open(f"{t}/deny-licence.toml", "w").write(s)
 # 2. tokio banned
 s = src.replace("[bans]\n", '[bans]\ndeny = [{ crate = "tokio", reason = "mutation test" }]\n', 1)
 assert s != src; open(f"{t}/deny-ban.toml", "w").write(s)
+# 4. no skip list: the duplicate major versions it explains are reported
+s = re.sub(r"^skip = \[.*?^\]\n", "skip = []\n", src, count=1, flags=re.M | re.S)
+if s != src and "skip = []\n" not in src:
+    open(f"{t}/deny-dup.toml", "w").write(s)
 # 3. only another registry allowed (crates.io no longer is)
 s = src.replace("[sources]\n", '[sources]\nallow-registry = ["sparse+http://127.0.0.1:9/index/"]\n', 1)
 assert s != src; open(f"{t}/deny-source.toml", "w").write(s)
@@ -126,6 +130,10 @@ EOF
   expect_fail "cargo deny rejects the tree when MIT is not an accepted licence" \
     "rejected|not explicitly allowed|license" deny "$T/deny-licence.toml"
   expect_fail "cargo deny rejects a banned crate (tokio)" "banned|explicitly banned|tokio" deny "$T/deny-ban.toml"
+  if [[ -f $T/deny-dup.toml ]]; then
+    expect_fail "cargo deny reports duplicate versions when the skip list (with its reasons) is removed" \
+      "duplicate" deny "$T/deny-dup.toml"
+  fi
   expect_fail "cargo deny rejects crates from a registry that is not allowed" \
     "source|registry" deny "$T/deny-source.toml"
 fi
