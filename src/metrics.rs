@@ -3,6 +3,7 @@
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::Registry;
@@ -44,6 +45,7 @@ pub struct Metrics {
     pub passwords_generated: Counter,
     pub http_requests: Family<RequestLabels, Counter>,
     pub http_duration: Family<RouteLabels, Histogram>,
+    pub http_in_flight: Gauge,
     store_errors: Family<OperationLabels, Counter>,
 }
 
@@ -76,12 +78,24 @@ impl Metrics {
             "HTTP request latency by method and matched route",
             http_duration.clone(),
         );
+        let http_in_flight = Gauge::default();
+        registry.register(
+            "http_requests_in_flight",
+            "HTTP requests being served right now",
+            http_in_flight.clone(),
+        );
         let store_errors = Family::<OperationLabels, Counter>::default();
         registry.register(
             "giropops_store_errors",
             "Failed history store operations",
             store_errors.clone(),
         );
+        // Present from the start at 0, so rate() and alerts see a series before the first failure.
+        for operation in [Operation::Push, Operation::Recent, Operation::Ping] {
+            store_errors.get_or_create(&OperationLabels {
+                operation: operation.as_str(),
+            });
+        }
         registry.register(
             "giropops_build",
             "Version and git revision of the running binary",
@@ -95,6 +109,7 @@ impl Metrics {
             passwords_generated,
             http_requests,
             http_duration,
+            http_in_flight,
             store_errors,
         }
     }

@@ -27,10 +27,12 @@ pub async fn observe(State(app): State<AppState>, request: Request, next: Next) 
         .map_or(UNMATCHED, |m| m.as_str())
         .to_owned();
     let lang = Lang::from_headers(request.headers());
+    let in_flight = InFlight::enter(app.metrics());
     let response = match tokio::time::timeout(app.0.request_timeout, next.run(request)).await {
         Ok(response) => response,
         Err(_) => ApiError::Timeout.into_response_in(lang),
     };
+    drop(in_flight);
     let elapsed = start.elapsed();
     let status = response.status().as_u16();
     let metrics = app.metrics();
@@ -84,4 +86,20 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         .entry(header::CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("no-store"));
     response
+}
+
+/// Counts a request in `http_requests_in_flight` until dropped, also when the client goes away mid-request.
+struct InFlight<'a>(&'a prometheus_client::metrics::gauge::Gauge);
+
+impl<'a> InFlight<'a> {
+    fn enter(metrics: &'a crate::metrics::Metrics) -> Self {
+        metrics.http_in_flight.inc();
+        Self(&metrics.http_in_flight)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
 }
