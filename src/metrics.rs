@@ -92,9 +92,11 @@ impl Metrics {
         );
         // Present from the start at 0, so rate() and alerts see a series before the first failure.
         for operation in [Operation::Push, Operation::Recent, Operation::Ping] {
-            store_errors.get_or_create(&OperationLabels {
-                operation: operation.as_str(),
-            });
+            let _ = store_errors
+                .get_or_create(&OperationLabels {
+                    operation: operation.as_str(),
+                })
+                .get();
         }
         registry.register(
             "giropops_build",
