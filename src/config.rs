@@ -90,7 +90,7 @@ pub struct ServeConfig {
 pub struct RedisConfig {
     /// Redis URL `redis://[user:password@]host:port/db`; wins over REDIS_HOST. Without either, the history is
     /// kept in memory.
-    #[arg(long, env = "REDIS_URL", value_name = "REDIS_URL")]
+    #[arg(long, env = "REDIS_URL", value_name = "REDIS_URL", hide_env_values = true)]
     pub redis_url: Option<String>,
 
     /// Redis host (the original app's setting).
