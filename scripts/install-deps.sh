@@ -19,6 +19,8 @@ APT_PACKAGES=(
   qemu-user-static  # image: runs the arm64 binary here (qemu-aarch64-static)
   prometheus        # k8s: promtool check/test rules (alerts of deploy/k8s)
   yamllint          # k8s: lint of the manifests
+  docker-registry   # supply-chain: the local registry (127.0.0.1) that cosign sign/verify is tested against
+  binutils          # supply-chain: readelf checks the binaries carry cargo-auditable data (.dep-v0)
 )
 
 missing=()
@@ -58,3 +60,7 @@ while read -r name version _; do
   cargo install --locked --quiet "$name" --version "$version"
   echo "  $name built in $(( $(date +%s) - t0 ))s"
 done < scripts/cargo-tools.txt
+
+# Crate sources for every target of Cargo.lock (cargo deny --offline and cargo tree --offline read them all,
+# including crates of platforms we do not build for); a no-op when they are already in ~/.cargo/registry.
+cargo fetch --locked --quiet
