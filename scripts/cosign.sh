@@ -113,17 +113,18 @@ case $cmd in
       # shellcheck disable=SC2046
       out=$("$COSIGN" verify-attestation $(verify_args) "${net[@]}" --type cyclonedx "$repo@$digest")
       # The payload is an in-toto statement about that digest; show what was attested.
-      python3 - "$out" "$arch" "$digest" <<'EOF'
+      printf '%s\n' "$out" | python3 -c '
 import base64, json, sys
-out, arch, digest = sys.argv[1:4]
-for line in out.splitlines():
+arch, digest = sys.argv[1:3]
+for line in sys.stdin.read().splitlines():
     st = json.loads(base64.b64decode(json.loads(line)["payload"]))
     subject = st["subject"][0]["digest"]["sha256"]
     assert "sha256:" + subject == digest, f"attestation is about {subject}, not {digest}"
     comps = [c for c in st.get("predicate", {}).get("components", []) if c.get("purl", "").startswith("pkg:cargo/")]
     assert comps, "the attested SBOM lists no crates"
-    print(f"verified attestation ({arch}): {st['predicateType']} for {digest[:19]}…, {len(comps)} crates")
-EOF
+    ptype = st["predicateType"]
+    print(f"verified attestation ({arch}): {ptype} for {digest[:19]}…, {len(comps)} crates")
+' "$arch" "$digest"
     done
     ;;
   *) usage ;;

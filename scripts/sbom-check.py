@@ -118,6 +118,8 @@ def main() -> int:
     if problems:
         for p in problems:
             print(f"FAIL {label}: {p}", file=sys.stderr)
+        if missing or unknown:
+            print("  (a binary built from another Cargo.lock? rebuild it: bash scripts/build-static.sh)", file=sys.stderr)
         return 1
     schema = "" if a.no_schema else f"valid CycloneDX {doc.get('specVersion')}, "
     print(f"ok {label}: {schema}all {len(expected)} crates compiled into the binary present "

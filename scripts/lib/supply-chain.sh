@@ -80,7 +80,7 @@ EOF
   REGISTRY=127.0.0.1:$port
   local i
   for i in $(seq 1 100); do
-    if curl -fsS "http://$REGISTRY/v2/" >/dev/null 2>&1; then return 0; fi
+    if python3 -c "import urllib.request as u; u.urlopen('http://$REGISTRY/v2/', timeout=1)" 2>/dev/null; then return 0; fi
     kill -0 "$REGISTRY_PID" 2>/dev/null || { cat "$dir/registry.log" >&2; die "docker-registry exited"; }
     sleep 0.1
   done
