@@ -62,7 +62,7 @@ audit: ## cargo audit of Cargo.lock + the auditable binaries (ADVISORY_DB=dir: o
 	bash scripts/audit.sh
 
 deny: ## cargo deny: accepted licences, bans/duplicates, crates.io only (deny.toml)
-	cargo deny --offline check licenses bans sources
+	cargo fetch --locked --quiet && cargo deny --offline check licenses bans sources
 
 sbom: ## CycloneDX SBOM per architecture (target/sbom/), schema-valid, every compiled crate checked
 	bash scripts/sbom.sh
