@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use thiserror::Error;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -90,7 +89,12 @@ pub struct ServeConfig {
 pub struct RedisConfig {
     /// Redis URL `redis://[user:password@]host:port/db`; wins over REDIS_HOST. Without either, the history is
     /// kept in memory.
-    #[arg(long, env = "REDIS_URL", value_name = "REDIS_URL", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "REDIS_URL",
+        value_name = "REDIS_URL",
+        hide_env_values = true
+    )]
     pub redis_url: Option<String>,
 
     /// Redis host (the original app's setting).
@@ -102,11 +106,11 @@ pub struct RedisConfig {
           value_parser = parse_redis_port)]
     pub redis_port: u16,
 
-    /// Redis ACL user name, used with REDIS_HOST.
+    /// Redis ACL user name (REDIS_URL carries its own).
     #[arg(long, env = "REDIS_USERNAME", value_name = "REDIS_USERNAME")]
     pub redis_username: Option<String>,
 
-    /// Redis password, used with REDIS_HOST. Prefer REDIS_PASSWORD_FILE.
+    /// Redis password, when REDIS_URL carries none. Prefer REDIS_PASSWORD_FILE.
     #[arg(
         long,
         env = "REDIS_PASSWORD",
@@ -119,6 +123,43 @@ pub struct RedisConfig {
     /// File holding the Redis password (e.g. a mounted Kubernetes Secret); trailing newline ignored.
     #[arg(long, env = "REDIS_PASSWORD_FILE", value_name = "REDIS_PASSWORD_FILE")]
     pub redis_password_file: Option<PathBuf>,
+
+    /// Redis Sentinel addresses, comma-separated `host:port`; needs REDIS_SENTINEL_MASTER. The app discovers
+    /// the master and follows failovers.
+    #[arg(
+        long,
+        env = "REDIS_SENTINELS",
+        value_name = "REDIS_SENTINELS",
+        value_delimiter = ','
+    )]
+    pub redis_sentinels: Vec<String>,
+
+    /// The master name the sentinels monitor (e.g. `mymaster`).
+    #[arg(
+        long,
+        env = "REDIS_SENTINEL_MASTER",
+        value_name = "REDIS_SENTINEL_MASTER"
+    )]
+    pub redis_sentinel_master: Option<String>,
+
+    /// Redis Cluster seed nodes, comma-separated `host:port`. The history is one key, so it lives in one slot.
+    #[arg(
+        long,
+        env = "REDIS_CLUSTER_NODES",
+        value_name = "REDIS_CLUSTER_NODES",
+        value_delimiter = ','
+    )]
+    pub redis_cluster_nodes: Vec<String>,
+
+    /// Use TLS with REDIS_HOST, REDIS_SENTINELS or REDIS_CLUSTER_NODES (REDIS_URL says it with `rediss://`).
+    /// Certificates and host names are always verified.
+    #[arg(long, env = "REDIS_TLS", value_name = "REDIS_TLS",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub redis_tls: Option<bool>,
+
+    /// PEM file of the CA that signed the Redis server certificates; replaces the built-in web PKI roots.
+    #[arg(long, env = "REDIS_CA_FILE", value_name = "REDIS_CA_FILE")]
+    pub redis_ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -140,98 +181,6 @@ pub struct HealthcheckConfig {
 pub enum LogFormat {
     Text,
     Json,
-}
-
-/// Where the history lives, decided once from the settings.
-#[derive(Debug, Clone)]
-pub enum StoreTarget {
-    /// Embedded in-memory history (no Redis configured).
-    Memory,
-    /// One Redis server. `display` is the address without credentials, safe to log.
-    Redis {
-        connection: redis::ConnectionInfo,
-        display: String,
-    },
-}
-
-#[derive(Debug, Error)]
-pub enum ConfigError {
-    #[error(
-        "REDIS_URL is not a valid Redis URL (expected redis://[user:password@]host:port/db): {0}"
-    )]
-    RedisUrl(String),
-    #[error("REDIS_HOST must be a host name or address, got an empty value")]
-    EmptyRedisHost,
-    #[error("REDIS_PASSWORD_FILE {path}: cannot read it: {reason}")]
-    PasswordFile { path: String, reason: String },
-}
-
-impl RedisConfig {
-    /// Resolves the settings into one store target. `REDIS_URL` wins over `REDIS_HOST`.
-    pub fn target(&self) -> Result<StoreTarget, ConfigError> {
-        let password = self.password()?;
-        if let Some(url) = self.redis_url.as_deref().filter(|u| !u.is_empty()) {
-            let mut connection = url
-                .into_connection_info()
-                .map_err(|e| ConfigError::RedisUrl(format!("{} ({e})", redact_url(url))))?;
-            let display = connection.addr().to_string();
-            // A password from REDIS_PASSWORD(_FILE) fills in when the URL carries none.
-            if let Some(password) = password
-                && connection.redis_settings().password().is_none()
-            {
-                let settings = connection.redis_settings().clone().set_password(password);
-                connection = connection.set_redis_settings(settings);
-            }
-            return Ok(StoreTarget::Redis {
-                connection,
-                display,
-            });
-        }
-        let Some(host) = self.redis_host.as_deref() else {
-            return Ok(StoreTarget::Memory);
-        };
-        if host.trim().is_empty() {
-            return Err(ConfigError::EmptyRedisHost);
-        }
-        let mut settings = redis::RedisConnectionInfo::default();
-        if let Some(user) = &self.redis_username {
-            settings = settings.set_username(user.clone());
-        }
-        if let Some(password) = password {
-            settings = settings.set_password(password);
-        }
-        let connection = redis::ConnectionAddr::Tcp(host.to_owned(), self.redis_port)
-            .into_connection_info()
-            .map_err(|e| ConfigError::RedisUrl(e.to_string()))?
-            .set_redis_settings(settings);
-        Ok(StoreTarget::Redis {
-            connection,
-            display: format!("{host}:{}", self.redis_port),
-        })
-    }
-
-    fn password(&self) -> Result<Option<String>, ConfigError> {
-        if let Some(path) = &self.redis_password_file {
-            let content = std::fs::read_to_string(path).map_err(|e| ConfigError::PasswordFile {
-                path: path.display().to_string(),
-                reason: e.to_string(),
-            })?;
-            return Ok(Some(content.trim_end_matches(['\n', '\r']).to_owned()));
-        }
-        Ok(self.redis_password.clone())
-    }
-}
-
-use redis::IntoConnectionInfo;
-
-/// Hides the password of a URL before it goes into an error message.
-fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            format!("{}***{}", &url[..scheme_end + 3], &url[at..])
-        }
-        _ => url.to_owned(),
-    }
 }
 
 /// Plain seconds (`10`), or a number with a unit: `ms`, `s`, `m`, `h`.
@@ -313,78 +262,6 @@ mod tests {
     }
 
     #[test]
-    fn no_redis_settings_means_memory() {
-        let cli = parse(&[]).unwrap();
-        assert!(matches!(
-            cli.serve.redis.target().unwrap(),
-            StoreTarget::Memory
-        ));
-    }
-
-    #[test]
-    fn redis_url_wins_over_host() {
-        let cli = parse(&[
-            "--redis-url",
-            "redis://:s3cret@db.example:6380/2",
-            "--redis-host",
-            "other",
-        ])
-        .unwrap();
-        let StoreTarget::Redis {
-            connection,
-            display,
-        } = cli.serve.redis.target().unwrap()
-        else {
-            panic!("expected redis")
-        };
-        assert_eq!(display, "db.example:6380");
-        assert_eq!(connection.redis_settings().db(), 2);
-        assert_eq!(connection.redis_settings().password(), Some("s3cret"));
-    }
-
-    #[test]
-    fn password_file_is_read_and_trimmed() {
-        let dir = std::env::temp_dir().join(format!("giropops-pw-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("password");
-        std::fs::write(&file, "from-file\n").unwrap();
-        let cli = parse(&[
-            "--redis-host",
-            "localhost",
-            "--redis-password-file",
-            file.to_str().unwrap(),
-        ])
-        .unwrap();
-        let StoreTarget::Redis { connection, .. } = cli.serve.redis.target().unwrap() else {
-            panic!("expected redis")
-        };
-        assert_eq!(connection.redis_settings().password(), Some("from-file"));
-        std::fs::remove_dir_all(dir).unwrap();
-    }
-
-    #[test]
-    fn unreadable_password_file_is_a_config_error() {
-        let cli = parse(&[
-            "--redis-host",
-            "localhost",
-            "--redis-password-file",
-            "/nonexistent/giropops",
-        ])
-        .unwrap();
-        assert!(matches!(
-            cli.serve.redis.target(),
-            Err(ConfigError::PasswordFile { .. })
-        ));
-    }
-
-    #[test]
-    fn bad_url_error_does_not_leak_the_password() {
-        let cli = parse(&["--redis-url", "http://user:topsecret@host"]).unwrap();
-        let err = cli.serve.redis.target().unwrap_err().to_string();
-        assert!(!err.contains("topsecret"), "{err}");
-    }
-
-    #[test]
     fn help_documents_every_setting() {
         let help = <Cli as clap::CommandFactory>::command()
             .render_long_help()
@@ -398,6 +275,11 @@ mod tests {
             "REDIS_PASSWORD",
             "REDIS_PASSWORD_FILE",
             "REDIS_USERNAME",
+            "REDIS_SENTINELS",
+            "REDIS_SENTINEL_MASTER",
+            "REDIS_CLUSTER_NODES",
+            "REDIS_TLS",
+            "REDIS_CA_FILE",
             "HISTORY_SIZE",
             "HISTORY_TTL",
             "REQUEST_TIMEOUT",

@@ -34,7 +34,7 @@ fn main() -> ExitCode {
 }
 
 fn serve(config: ServeConfig) -> ExitCode {
-    let target = match config.redis.target() {
+    let target = match giropops_senhas::store::target::resolve(&config.redis) {
         Ok(target) => target,
         Err(e) => {
             eprintln!("giropops-senhas: invalid configuration: {e}");

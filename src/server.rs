@@ -6,9 +6,9 @@ use thiserror::Error;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::config::{ServeConfig, StoreTarget};
+use crate::config::ServeConfig;
 use crate::http::{AppState, router};
-use crate::store::{HistoryLimits, Store, StoreError};
+use crate::store::{HistoryLimits, Store, StoreError, StoreTarget};
 
 #[derive(Debug, Error)]
 pub enum ServeError {
@@ -38,10 +38,16 @@ pub fn build_state(config: &ServeConfig, target: &StoreTarget) -> Result<AppStat
         StoreTarget::Memory => tracing::info!(
             "history: embedded in-memory store (set REDIS_URL or REDIS_HOST to use Redis)"
         ),
-        StoreTarget::Redis {
-            display: address, ..
-        } => {
-            tracing::info!(redis = %address, "history: redis (connects on first use)")
+        StoreTarget::Redis(redis) => {
+            tracing::info!(
+                redis = %redis.display,
+                topology = redis.topology.kind(),
+                tls = redis.tls.is_some(),
+                "history: redis (connects on first use)"
+            );
+            if !redis.ignored.is_empty() {
+                tracing::warn!(ignored = ?redis.ignored, "lower-precedence Redis settings are set and ignored");
+            }
         }
     }
     Ok(AppState::new(store, limits.size, config.request_timeout))

@@ -8,7 +8,10 @@ use std::process::Command;
 fn settings_in_help() -> Vec<String> {
     let mut names = Vec::new();
     for args in [vec!["--help"], vec!["serve", "--help"]] {
-        let out = Command::new(common::BIN).args(&args).output().expect("run --help");
+        let out = Command::new(common::BIN)
+            .args(&args)
+            .output()
+            .expect("run --help");
         let text = String::from_utf8_lossy(&out.stdout).to_string();
         for part in text.split("[env: ").skip(1) {
             let name: String = part
@@ -33,11 +36,18 @@ fn undocumented(readme: &str, names: &[String]) -> Vec<String> {
 
 #[test]
 fn every_setting_is_in_the_readme_table() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let names = settings_in_help();
-    assert!(names.len() >= 16, "too few settings found in --help: {names:?}");
+    assert!(
+        names.len() >= 16,
+        "too few settings found in --help: {names:?}"
+    );
     let missing = undocumented(&readme, &names);
-    assert!(missing.is_empty(), "README configuration table lacks {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "README configuration table lacks {missing:?}"
+    );
     // And the check can fail: a README without a row is caught.
     let without = readme.replace("| `HISTORY_TTL` |", "| HISTORY_TTL |");
     assert_eq!(undocumented(&without, &names), ["HISTORY_TTL"]);

@@ -3,6 +3,7 @@
 
 mod memory;
 mod redis_store;
+pub mod target;
 
 use std::time::Duration;
 
@@ -11,7 +12,7 @@ use thiserror::Error;
 pub use memory::MemoryStore;
 pub use redis_store::RedisStore;
 
-use crate::config::StoreTarget;
+pub use target::{StoreTarget, TargetError};
 
 /// The Redis key of the original app: a list, newest first.
 pub const HISTORY_KEY: &str = "senhas";
@@ -66,9 +67,7 @@ impl Store {
     ) -> Result<Self, StoreError> {
         Ok(match target {
             StoreTarget::Memory => Store::Memory(MemoryStore::new(limits)),
-            StoreTarget::Redis { connection, .. } => {
-                Store::Redis(RedisStore::new(connection.clone(), limits, timeout)?)
-            }
+            StoreTarget::Redis(redis) => Store::Redis(RedisStore::new(redis, limits, timeout)?),
         })
     }
 
