@@ -87,3 +87,15 @@ verify-attestation: ## verify IMAGE's SBOM attestations (signer, subject digest,
 
 supply-chain-test: ## all supply-chain checks offline, each with a broken case that must fail
 	bash scripts/supply-chain-test.sh
+
+# ---- benchmark (README: "Desempenho") ------------------------------------------------------------------------
+.PHONY: bench bench-smoke bench-profile
+
+bench: ## benchmark: static release binary, own Redis, wrk at 1/32/256 conn., ceilings; bench/results/<date>.{md,json,svg} + README (~8 min)
+	python3 bench/bench.py --readme $(BENCH_ARGS)
+
+bench-smoke: ## the benchmark's code path, a second per case, checks only that every case ran with sane numbers
+	python3 bench/bench.py --smoke $(BENCH_ARGS)
+
+bench-profile: ## perf profile of POST /api/gerar-senha with Redis: instructions and CPU per request, by component
+	bash bench/profile.sh $(BENCH_ARGS)

@@ -21,6 +21,9 @@ APT_PACKAGES=(
   yamllint          # k8s: lint of the manifests
   docker-registry   # supply-chain: the local registry (127.0.0.1) that cosign sign/verify is tested against
   binutils          # supply-chain: readelf checks the binaries carry cargo-auditable data (.dep-v0)
+  wrk               # bench: the HTTP load generator (make bench, bench-smoke stage)
+  redis-tools       # bench: redis-benchmark, the Redis ceiling measured in the same run
+  linux-perf        # bench: instructions per request (perf stat) and make bench-profile (perf record)
 )
 
 missing=()

@@ -37,3 +37,4 @@ stage cargo  cargo test --locked --all-targets -- --test-threads=2
 stage k8s    bash scripts/k8s-check.sh
 stage image  bash scripts/image-test.sh
 stage supply-chain bash scripts/supply-chain-test.sh
+stage bench-smoke python3 bench/bench.py --smoke

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# `make bench-profile`: where the server's CPU goes on POST /api/gerar-senha with Redis (the benchmark's main case).
+#   1. builds the release binary with symbols and frame pointers (same code, same profile: fat LTO, musl,
+#      static; only strip=none + debug line tables + -C force-frame-pointers) in its own target dir
+#      (target/bench-prof), unless --binary is given;
+#   2. starts its own Redis (no persistence) and the app (shipped defaults: JSON access log to a file,
+#      metrics, awaited history writes) on free loopback ports;
+#   3. under `wrk -t1 -c32` (bounded), `perf stat` counts instructions and cycles of the server per request
+#      (user and kernel), then `perf record -g` samples it; bench/perf_components.py attributes every sample
+#      to a component by walking its call chain (logging, metrics, HTTP, Redis client, generation, …).
+# Usage: bench/profile.sh [--binary PATH] [--route PATH] [--store redis|memory] [--seconds N] [--keep]
+# Needs: perf (Debian linux-perf; `perf stat -e instructions true` must work: not inside most containers),
+# wrk, redis-server. Output: bench/results/profile-<date>.txt (and the perf.data under target/bench-prof with --keep).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+
+binary= route=/api/gerar-senha store=redis seconds=6 keep=
+while (($#)); do
+  case $1 in
+    --binary) binary=$2; shift 2 ;;
+    --route) route=$2; shift 2 ;;
+    --store) store=$2; shift 2 ;;
+    --seconds) seconds=$2; shift 2 ;;
+    --keep) keep=1; shift ;;
+    -h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "profile: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+for tool in perf wrk redis-server; do
+  command -v $tool >/dev/null || { echo "profile: $tool missing (apt-get install linux-perf wrk redis-server)" >&2; exit 1; }
+done
+perf stat -e instructions true >/dev/null 2>&1 || { echo "profile: perf cannot count instructions here (perf_event_paranoid / container); use valgrind --tool=callgrind" >&2; exit 1; }
+
+if [[ -z $binary ]]; then
+  [[ -d $ROOT/.cache/venv/bin ]] && PATH=$ROOT/.cache/venv/bin:$PATH
+  arch=$(uname -m)
+  echo "profile: building a symbolized release binary (target/bench-prof)"
+  CARGO_TARGET_DIR=$ROOT/target/bench-prof CARGO_PROFILE_RELEASE_STRIP=none CARGO_PROFILE_RELEASE_DEBUG=line-tables-only \
+    RUSTFLAGS="-C target-feature=+crt-static -C force-frame-pointers=yes" \
+    cargo zigbuild --release --locked --target "$arch-unknown-linux-musl" --bin giropops-senhas
+  binary=$ROOT/target/bench-prof/$arch-unknown-linux-musl/release/giropops-senhas
+fi
+
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+env_app=(PORT="$(free_port)" BIND=127.0.0.1)
+if [[ $store == redis ]]; then
+  rport=$(free_port)
+  redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" >/dev/null &
+  pids+=($!)
+  for _ in $(seq 100); do redis-cli -p "$rport" ping 2>/dev/null | grep -q PONG && break; sleep 0.05; done
+  env_app+=(REDIS_URL="redis://127.0.0.1:$rport/0")
+fi
+port=${env_app[0]#PORT=}
+env -i PATH="$PATH" "${env_app[@]}" "$binary" >"$tmp/app.log" 2>&1 &
+app=$!
+pids+=($app)
+for _ in $(seq 200); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.02; done
+
+body='{"tamanho":12,"incluir_numeros":true,"incluir_caracteres_especiais":true}'
+method=GET; [[ $route == /api/gerar-senha || $route == /api/v1/passwords ]] && method=POST
+load() {  # $1 seconds; prints the requests done
+  BENCH_METHOD=$method BENCH_PATH=$route BENCH_BODY=$([[ $method == POST ]] && echo "$body") BENCH_MAX_REQUESTS=2000000 \
+    wrk -t1 -c32 -d"${1}s" -s bench/wrk.lua "http://127.0.0.1:$port$route" | sed -n 's/^BENCH_RESULT //p' \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])'
+}
+load 2 >/dev/null  # warm-up
+
+# 1. counts per request
+perf stat -x, -e instructions:u,instructions:k,cycles:u,cycles:k,task-clock -p "$app" -o "$tmp/stat.csv" -- sleep "$seconds" &
+statpid=$!
+sleep 0.2
+n=$(load $((seconds - 1)))
+wait $statpid
+# 2. samples with call chains
+perf record -q -F 1999 -g -p "$app" -o "$tmp/perf.data" -- sleep "$seconds" 2>/dev/null &
+recpid=$!
+sleep 0.2
+n2=$(load $((seconds - 1)))
+wait $recpid
+
+out=bench/results/profile-$(date -u +%F)-${store}-$(echo "$route" | tr -c 'a-z0-9\n' '-' | sed 's/^-*//;s/-*$//').txt
+mkdir -p bench/results
+{
+  echo "# perf profile: $method $route, store=$store, wrk -t1 -c32, $(date -u +%FT%TZ), load avg $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "# binary: $binary ($(stat -c %s "$binary") bytes)"
+  python3 bench/perf_components.py --stat "$tmp/stat.csv" --requests "$n" --perf-data "$tmp/perf.data" --requests-record "$n2"
+} | tee "$out"
+echo "profile: wrote $out"
+if [[ -n $keep ]]; then mkdir -p target/bench-prof && cp "$tmp/perf.data" target/bench-prof/perf.data && echo "profile: kept target/bench-prof/perf.data"; fi
