@@ -8,7 +8,8 @@
 # Result: IMAGE-<arch> per architecture and IMAGE = the manifest list (podman) or the native image (docker).
 # Reproducible: the image time and the label `created` are the commit time (git log -1 --format=%ct), layers are
 # rebuilt (--no-cache) so that file times are that time too; same commit + same binary = same digest.
-# Env: ENGINE (docker|podman; default docker if its daemon answers, else podman), PODMAN_STATE (a directory:
+# Env: SOURCE_DATE_EPOCH and REVISION (default: from git), ENGINE (docker|podman; default docker if its daemon
+# answers, else podman), PODMAN_STATE (a directory:
 # podman keeps all its state there via scripts/podman-local.sh, as the image test does).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,7 +39,7 @@ engine() {
 
 # Everything that describes the image comes from the commit.
 epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}
-revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+revision=${REVISION:-$(git rev-parse HEAD 2>/dev/null || echo unknown)}
 version=$(sed -n 's/^version *= *"\(.*\)"/\1/p' Cargo.toml | head -1)
 created=$(date -u -d "@$epoch" +%Y-%m-%dT%H:%M:%SZ)
 source_url=$(sed -n 's/^repository *= *"\(.*\)"/\1/p' Cargo.toml | head -1)
@@ -50,19 +51,31 @@ if [[ $from == prebuilt && $binaries == 1 ]]; then
   scripts/build-static.sh "${args[@]}"
 fi
 
+# A manifest list of the same name would keep the old per-arch images referenced.
+[[ $ENGINE == podman ]] && { engine manifest rm "$tag" >/dev/null 2>&1 || true; }
 for arch in "${archs[@]}"; do
   if [[ $ENGINE == docker ]]; then
     # BuildKit: SOURCE_DATE_EPOCH sets the image time and clamps the file times.
     SOURCE_DATE_EPOCH=$epoch engine build --platform "linux/$arch" --target "$stage" --no-cache \
       --build-arg "SOURCE_DATE_EPOCH=$epoch" "${build_args[@]}" -t "$tag-$arch" .
   else
+    # Docker format: OCI image configs cannot hold HEALTHCHECK. --layers=false: no intermediate images.
     engine build --platform "linux/$arch" --target "$stage" --format docker --timestamp "$epoch" --no-cache \
-      "${build_args[@]}" -t "$tag-$arch" .
+      --layers=false "${build_args[@]}" -t "$tag-$arch" .
+    # buildah 1.28 writes its random build-container ID and hostname into the Docker config: blank them
+    # (scripts/image-normalize.py) and store the image again, so that the digest depends on the inputs only.
+    work=$(mktemp -d)
+    engine save -q --format docker-dir -o "$work/image" "$tag-$arch"
+    python3 scripts/image-normalize.py "$work/image" >/dev/null
+    engine rmi "$tag-$arch" >/dev/null
+    id=$(engine pull -q "dir:$work/image")
+    engine tag "$id" "$tag-$arch"
+    rm -rf "$work"
+    echo "image-build: $tag-$arch $(engine image inspect --format '{{.Digest}}' "$tag-$arch")"
   fi
 done
 
 if [[ $ENGINE == podman ]]; then
-  engine manifest rm "$tag" >/dev/null 2>&1 || true
   engine manifest create "$tag" >/dev/null
   for arch in "${archs[@]}"; do
     ref=$tag-$arch

@@ -2,7 +2,8 @@
 # The image test (`make image-test`, `make test` stage `image`): builds the static binaries for amd64 and arm64 on
 # the host (scripts/build-static.sh, reusing target/), then scripts/image_test.py packages, runs and checks them
 # with podman whose state lives in a temp dir (see its docstring for the list) and writes docs/image-report.md.
-# Env: REPRO=0 skips the second clean build (local iteration only), REPRO_ARCHS="amd64" limits it.
+# Env (local iteration only): REPRO=0 skips the second clean build, REPRO_ARCHS="amd64" limits it, BUILD=0 packages
+# dist/ as it is (no build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +19,9 @@ if ((${#missing[@]})); then
   exit 1
 fi
 
-start=$(date +%s)
-scripts/build-static.sh --arch amd64 --arch arm64
-export BINARIES_SECONDS=$(( $(date +%s) - start ))
+if [[ ${BUILD:-1} != 0 ]]; then
+  start=$(date +%s)
+  scripts/build-static.sh --arch amd64 --arch arm64
+  export BINARIES_SECONDS=$(( $(date +%s) - start ))
+fi
 exec .cache/venv/bin/python scripts/image_test.py

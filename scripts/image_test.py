@@ -280,7 +280,7 @@ def budget_violations(img: dict, arch: str) -> list[str]:
 def test_images(tmp: Path, pm: Podman, expect: dict):
     print("image: package the binaries (scripts/image-build.sh --from prebuilt) into amd64 + arm64 + a manifest list")
     t0 = time.monotonic()
-    env = dict(os.environ, ENGINE="podman", PODMAN_STATE=str(pm.state))
+    env = dict(os.environ, ENGINE="podman", PODMAN_STATE=str(pm.state), **expect["env"])
     run(["bash", "scripts/image-build.sh", "--no-binaries", "--from", "prebuilt", "--tag", TAG.removeprefix("localhost/")], env=env)
     figures["package_seconds"] = round(time.monotonic() - t0, 1)
     lst = json.loads(pm("manifest", "inspect", TAG).stdout)
@@ -334,10 +334,10 @@ def test_mutations(tmp: Path, pm: Podman):
         pm("rmi", f"localhost/mutation:{name}", check_rc=False)
 
 
-def test_reproducible_packaging(tmp: Path, digests: dict):
+def test_reproducible_packaging(tmp: Path, digests: dict, expect: dict):
     print("reproducible packaging: the same binaries again, in fresh storage")
     pm2 = Podman(tmp / "podman-b")
-    env = dict(os.environ, ENGINE="podman", PODMAN_STATE=str(pm2.state))
+    env = dict(os.environ, ENGINE="podman", PODMAN_STATE=str(pm2.state), **expect["env"])
     run(["bash", "scripts/image-build.sh", "--no-binaries", "--from", "prebuilt", "--tag", TAG.removeprefix("localhost/")], env=env)
     for arch in ARCHS:
         d = json.loads(pm2("image", "inspect", f"{TAG}-{arch}").stdout)[0]["Digest"]
@@ -499,7 +499,7 @@ def test_qemu_arm64(tmp: Path):
 BUILD_INPUTS = ["src", "Cargo.toml", "Cargo.lock", "rust-toolchain.toml", "build.rs", "templates", "assets"]
 
 
-def clean_build(tmp: Path, label: str, archs: list[str]) -> tuple[dict, float]:
+def clean_build(tmp: Path, label: str, archs: list[str], offline: bool = True) -> tuple[dict, float]:
     """A clean build of HEAD in its own directory: a clone, its own target dir and zig cache; it shares only the cargo
     registry cache (CARGO_HOME), used offline."""
     src = tmp / f"clone-{label}"
@@ -508,7 +508,7 @@ def clean_build(tmp: Path, label: str, archs: list[str]) -> tuple[dict, float]:
     for f in ("build-static.sh",):  # the commit under test may predate this script: use the current one
         shutil.copy(ROOT / "scripts" / f, scripts / f)
     cache = tmp / f"cache-{label}"
-    env = dict(os.environ, CARGO_TARGET_DIR=str(src / "target"), CARGO_NET_OFFLINE="true",
+    env = dict(os.environ, CARGO_TARGET_DIR=str(src / "target"), CARGO_NET_OFFLINE="true" if offline else "false",
                XDG_CACHE_HOME=str(cache), ZIG_GLOBAL_CACHE_DIR=str(cache / "zig"), ZIG_LOCAL_CACHE_DIR=str(cache / "zig-local"),
                PATH=f"{ROOT / '.cache/venv/bin'}:{os.environ['PATH']}")
     args = []
@@ -533,7 +533,7 @@ def test_reproducible_build(tmp: Path):
     if dirty:
         # The work tree differs from the commit: compare two clean builds of HEAD instead.
         print("  (work tree has uncommitted build inputs: building HEAD twice in clones)")
-        a, ta = clean_build(tmp, "a", archs)
+        a, ta = clean_build(tmp, "a", archs, offline=False)
         figures["repro_build_seconds_first"] = round(ta)
     else:
         a = {x: (DIST / f"linux-{x}" / BIN).read_bytes() for x in archs}
@@ -686,8 +686,11 @@ def main() -> int:
     expect = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch)),
         "revision": run(["git", "rev-parse", "HEAD"]).stdout.strip(),
+        "epoch": epoch,
         "version": re.search(r'^version\s*=\s*"([^"]+)"', (ROOT / "Cargo.toml").read_text(), re.M).group(1),
     }
+    # Both packagings describe the same commit even if another commit lands meanwhile.
+    expect["env"] = {"SOURCE_DATE_EPOCH": str(epoch), "REVISION": expect["revision"]}
     tmp = Path(tempfile.mkdtemp(prefix="giropops-image-"))
     pm = Podman(tmp / "podman-a")
     try:
@@ -696,7 +699,7 @@ def main() -> int:
         test_binaries()
         digests = test_images(tmp, pm, expect)
         test_mutations(tmp, pm)
-        test_reproducible_packaging(tmp, digests)
+        test_reproducible_packaging(tmp, digests, expect)
         test_run_embedded(tmp, pm)
         test_run_redis(tmp, pm)
         test_qemu_arm64(tmp)
