@@ -21,6 +21,9 @@
 # give the commit time as the image time, `--timestamp "$(git log -1 --format=%ct)" --no-cache` under
 # podman/buildah, SOURCE_DATE_EPOCH (build arg) under BuildKit; `make image` does it for you.
 #
+# Labels: VERSION, REVISION, CREATED (RFC 3339 commit time) and SOURCE (the repository URL) are build args;
+# scripts/image-build.sh fills them from Cargo.toml (`version`, `repository`) and git.
+#
 # The host-binary stages come first so that `--target prebuilt` never needs the toolchain image.
 
 # Toolchain image of the `image` stage (same Rust as rust-toolchain.toml). Pin it by digest where you can pull:

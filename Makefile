@@ -5,7 +5,7 @@ SHELL := /bin/bash
 IMAGE    ?= giropops-senhas:dev
 ENGINE   ?= $(shell command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1 && echo docker || echo podman)
 PORT     ?= 5000
-ARCH     ?= $(shell case "$$(uname -m)" in aarch64|arm64) echo arm64;; *) echo amd64;; esac)
+ARCH     ?= $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,amd64)
 REDIS_IMAGE ?= redis:7.2-alpine
 
 .PHONY: help build run run-local image network redis-run compose-up compose-down image-test readme-image test clean k8s-check
@@ -25,7 +25,14 @@ image: ## build the image: static binaries for amd64 + arm64, one layer FROM scr
 network: ## create the container network `giropops` (app and Redis find each other by name)
 	$(ENGINE) network inspect giropops >/dev/null 2>&1 || $(ENGINE) network create giropops
 
-redis-run: network ## run the image hardened (read-only, no capabilities, uid 65532) on localhost:PORT; Redis if redis-run ran
+redis-run: network ## run Redis 7 (container `redis`, password in .secrets/redis_password, not in ps) on the network
+	@bash scripts/compose-secret.sh
+	$(ENGINE) run -d --name redis --network giropops --user redis --read-only --cap-drop=ALL \
+	  --security-opt=no-new-privileges -v giropops-redis:/data \
+	  -v "$(CURDIR)/.secrets/redis_password:/run/secrets/redis_password:ro" \
+	  $(REDIS_IMAGE) sh -c $$'exec redis-server - --appendonly yes <<EOF\nrequirepass $$(cat /run/secrets/redis_password)\nEOF\n'
+
+run: network ## run the image hardened (read-only, no capabilities, uid 65532) on localhost:PORT; Redis if redis-run ran
 	@redis=(); if $(ENGINE) container inspect redis >/dev/null 2>&1; then \
 	  redis=(-e REDIS_HOST=redis -e REDIS_PASSWORD_FILE=/run/secrets/redis_password \
 	         -v "$(CURDIR)/.secrets/redis_password:/run/secrets/redis_password:ro"); fi; \

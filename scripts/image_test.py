@@ -307,7 +307,7 @@ def test_images(tmp: Path, pm: Podman, expect: dict):
         f = figures["arch"][arch]
         f.update(layers=len(img["layers"]), uncompressed=sum(l["bytes"] for l in img["layers"]),
                  gzip=sum(l["gzip_bytes"] for l in img["layers"]), user=img["config"]["config"]["User"],
-                 shell="no", digest=inspect["Digest"], id=inspect["Id"])
+                 shell="não", digest=inspect["Digest"], id=inspect["Id"])
     lst_dir = tmp / "list-a"
     pm("manifest", "push", "--all", "--format", "v2s2", TAG, f"dir:{lst_dir}")
     figures["list_digest"] = "sha256:" + hashlib.sha256((lst_dir / "manifest.json").read_bytes()).hexdigest()
@@ -582,8 +582,10 @@ def compose_violations(doc: dict) -> list[str]:
         v.append("app must authenticate to Redis (REDIS_PASSWORD_FILE)")
     cmd = redis.get("command")
     cmd = " ".join(cmd) if isinstance(cmd, list) else str(cmd or "")
-    if "--requirepass" not in cmd:
-        v.append("redis must require a password (--requirepass)")
+    if "requirepass" not in cmd or "/run/secrets/redis_password" not in cmd:
+        v.append("redis must require a password (requirepass from /run/secrets/redis_password)")
+    elif "--requirepass" in cmd:
+        v.append("redis password must not be a process argument (--requirepass is visible in ps)")
     if "redis_password" not in [s if isinstance(s, str) else s.get("source") for s in redis.get("secrets") or []]:
         v.append("redis must get its password from the redis_password secret")
     if "redis_password" not in (doc.get("secrets") or {}):
@@ -608,7 +610,7 @@ def test_compose():
     bad["services"]["redis"]["command"] = ["redis-server"]
     v = compose_violations(bad)
     check("compose check rejects a mutation (writable, root, Redis without password)",
-          {"app.read_only must be true", "redis must require a password (--requirepass)"} <= set(v) and any(x.startswith("app.user") for x in v), str(v))
+          {"app.read_only must be true", "redis must require a password (requirepass from /run/secrets/redis_password)"} <= set(v) and any(x.startswith("app.user") for x in v), str(v))
 
 
 # ---------------------------------------------------------------------------------------------------- report
@@ -661,10 +663,13 @@ def write_report(expect: dict, started: float):
         "",
         f"- Lista de manifests (amd64 + arm64): `{figures.get('list_digest', '?')}`; empacotada de novo num armazenamento "
         "novo, dá os mesmos digests (teste `reproducible packaging`).",
-        f"- Build dos binários estáticos no host (`scripts/build-static.sh`, amd64 + arm64): {figures.get('binaries_seconds', '?')} s "
-        "(reaproveita `target/` quando existe).",
-        f"- Segundo build limpo do mesmo commit em outro diretório ({' + '.join(figures.get('repro_archs', []))}; só o cache do "
-        f"registry do cargo é compartilhado): {figures.get('repro_build_seconds', 'não rodado')} s — binários idênticos byte a byte.",
+        (f"- Build dos binários estáticos no host (`scripts/build-static.sh`, amd64 + arm64, em `target/static`, "
+         f"reaproveitado quando existe): {figures['binaries_seconds']} s." if figures.get("binaries_seconds") else
+         "- Build dos binários estáticos no host: não medido nesta execução (BUILD=0)."),
+        (f"- Segundo build limpo do mesmo commit em outro diretório ({' + '.join(figures['repro_archs'])}; clone próprio, "
+         f"`target` e cache do zig próprios, só o cache do registry do cargo compartilhado, offline): "
+         f"{figures['repro_build_seconds']} s; binários idênticos byte a byte." if figures.get("repro_build_seconds") else
+         "- Segundo build limpo: não rodado nesta execução (REPRO=0)."),
         f"- Empacotamento (2 arquiteturas + lista): {figures.get('package_seconds', '?')} s.",
         f"- Ferramentas: {ver(['podman', '--version'])}, {ver(['buildah', '--version'])}, {ver(['runc', '--version'])}, "
         f"{ver(['rustc', '--version'])}, {ver([str(ROOT / '.cache/venv/bin/cargo-zigbuild'), '--version'])}.",
