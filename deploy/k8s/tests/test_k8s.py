@@ -11,6 +11,9 @@ No cluster runs on the build machines, so every property we care about is checke
   rules         `promtool check rules` + `promtool test rules` on the PrometheusRule, dashboard queries parse
   trivy         `trivy config`: zero HIGH/CRITICAL findings (and it does flag a deliberately bad manifest)
   yamllint      the YAML sources are clean (and a deliberately bad file is not)
+  runtime       the rendered pods run on 127.0.0.1 with real binaries: the Redis container command and its
+                readiness probe, redis_exporter with the manifest env, and our app with the Deployment's env,
+                probed like the kubelet does, SIGTERM'd like a rollout does (prod: history TTL, store errors)
 
 Every check prints PASS/FAIL with the reason; the last line is "N passed, N failed".
 Environment: KUBECTL (default kubectl), PROMTOOL (promtool), VENV (.cache/venv) for kubernetes-validate/trivy.
@@ -22,10 +25,15 @@ import json
 import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 import traceback
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import yaml
@@ -85,8 +93,15 @@ def render_text(target: str) -> str:
     return _rendered[target]
 
 
+_parsed: dict[str, list[dict]] = {}
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def render(target: str) -> list[dict]:
-    return [d for d in yaml.safe_load_all(render_text(target)) if d]
+    """The rendered docs of a target: a fresh copy each call (tests mutate them)."""
+    if target not in _parsed:
+        _parsed[target] = [d for d in yaml.load_all(render_text(target), Loader=_Loader) if d]
+    return copy.deepcopy(_parsed[target])
 
 
 # ----------------------------------------------------------------------------------------------------- helpers
@@ -244,8 +259,6 @@ def _(docs, ov):
                 p.append(f"{w['metadata']['name']}/{c['name']}: image {c.get('image')!r} needs repo:tag@sha256:digest")
             elif m.group("tag") == "latest":
                 p.append(f"{w['metadata']['name']}/{c['name']}: the latest tag is forbidden")
-            if c.get("imagePullPolicy") == "Always" and False:
-                pass
     return p
 
 
@@ -411,8 +424,6 @@ def _(docs, ov):
     if delay + drain + 5 > grace:
         p.append(f"SHUTDOWN_DELAY {delay}s + SHUTDOWN_TIMEOUT {drain}s + 5s margin > "
                  f"terminationGracePeriodSeconds {grace}s: the kubelet would SIGKILL during the drain")
-    if c.get("lifecycle", {}).get("preStop"):
-        pass  # allowed, but not needed: the app delays itself
     return p
 
 
@@ -761,11 +772,9 @@ def hardening_problems(docs, overlay, only=None):
 
 
 # ------------------------------------------------------------------------------------------------ CRD checks
-class Shape:
-    """A tiny type checker for the CRD fields we rely on: str, int, bool, dict, list, or nested specs."""
-
-
 def _typecheck(value, spec, path, probs):
+    """A tiny type checker for the CRD fields we rely on: spec is str/int/bool, [item spec] (non-empty list),
+    {key: spec} ("*" = every key), opt(spec), or a function returning an error message."""
     if isinstance(spec, tuple) and spec and spec[0] == "optional":
         if value is None:
             return
@@ -1196,28 +1205,30 @@ def render_every_target():
 
 @test
 def builtin_kinds_pass_kubernetes_validate():
+    """One run (the tool takes seconds to start): every rendered built-in resource passes, and a Deployment
+    with a misspelt field, validated in the same run, is rejected."""
     kv = tool("kubernetes-validate")
+    files, count = [], 0
     for t in TARGETS:
         docs = [d for d in render(t) if (d["apiVersion"], d["kind"]) not in CRD_KINDS]
         if not docs:
             continue
         f = TMP / f"builtin-{t}.yaml"
         f.write_text(yaml.safe_dump_all(docs, sort_keys=False))
-        r = run([kv, "--strict", "-k", "1.32.0", str(f)])
-        assert r.returncode == 0 and "passed" in r.stdout, f"{t}: kubernetes-validate failed:\n{r.stdout}{r.stderr}"
-        passed = r.stdout.count(" passed ")
-        assert passed == len(docs), f"{t}: {passed} of {len(docs)} resources reported as passed:\n{r.stdout}"
-
-
-@test
-def kubernetes_validate_rejects_a_broken_manifest():
-    kv = tool("kubernetes-validate")
-    docs = copy.deepcopy([d for d in render("dev") if d["kind"] == "Deployment"])
-    docs[0]["spec"]["template"]["spec"]["containers"][0]["securityContext"]["readOnlyRootFilesystm"] = True
-    f = TMP / "broken.yaml"
-    f.write_text(yaml.safe_dump_all(docs))
-    r = run([kv, "--strict", "-k", "1.32.0", str(f)])
-    assert r.returncode != 0, f"kubernetes-validate accepted an unknown field:\n{r.stdout}"
+        files.append(str(f))
+        count += len(docs)
+    broken = [d for d in render("dev") if d["kind"] == "Deployment"]
+    broken[0]["spec"]["template"]["spec"]["containers"][0]["securityContext"]["readOnlyRootFilesystm"] = True
+    bad = TMP / "misspelt-field.yaml"
+    bad.write_text(yaml.safe_dump_all(broken))
+    r = run([kv, "--strict", "-k", "1.32.0", str(bad), *files])
+    out = r.stdout + r.stderr
+    good_errors = [ln for ln in out.splitlines() if not ln.startswith("INFO") and bad.name not in ln]
+    assert not good_errors, "kubernetes-validate:\n" + "\n".join(good_errors)
+    passed = sum(1 for ln in out.splitlines() if ln.startswith("INFO") and " passed " in ln and bad.name not in ln)
+    assert passed == count, f"{passed} of {count} resources reported as passed:\n{out}"
+    assert re.search(rf"ERROR .*{bad.name} did not validate", out), \
+        f"kubernetes-validate accepted a misspelt field (readOnlyRootFilesystm):\n{out}"
 
 
 @test
@@ -1394,30 +1405,32 @@ def grafana_dashboard():
 
 
 # ---------------------------------------------------------------------------------------- trivy / yamllint
-def _trivy(paths_dir: Path) -> list[dict]:
+def _trivy(paths_dir: Path) -> list[tuple[str, dict]]:
     r = run([tool("trivy"), "config", "--quiet", "--format", "json", "--severity", "HIGH,CRITICAL",
              str(paths_dir)], env={**os.environ, "TRIVY_CACHE_DIR": str(ROOT / ".cache" / "trivy")})
     assert r.returncode == 0, f"trivy config failed to run:\n{r.stderr}"
     report = json.loads(r.stdout)
-    return [m for res in report.get("Results", []) or [] for m in res.get("Misconfigurations", []) or []
-            if m.get("Status") == "FAIL"]
+    return [(res["Target"], m) for res in report.get("Results", []) or []
+            for m in res.get("Misconfigurations", []) or [] if m.get("Status") == "FAIL"]
 
 
 @test
 def trivy_config_no_high_or_critical():
+    """One run: the rendered targets have no HIGH/CRITICAL finding, and a privileged, writable container
+    scanned in the same run has some."""
     d = Path(tempfile.mkdtemp(dir=TMP))
     for t in TARGETS:
         (d / f"{t}.yaml").write_text(render_text(t))
+    docs = [x for x in render("dev") if x["kind"] == "Deployment"]
+    docs[0]["spec"]["template"]["spec"]["containers"][0]["securityContext"].update(
+        {"privileged": True, "readOnlyRootFilesystem": False, "allowPrivilegeEscalation": True})
+    (d / "zz-privileged.yaml").write_text(yaml.safe_dump_all(docs))
     found = _trivy(d)
-    assert not found, "trivy HIGH/CRITICAL findings:\n" + "\n".join(
-        f"  {m['ID']} {m['Severity']}: {m['Message']}" for m in found)
-    bad = Path(tempfile.mkdtemp(dir=TMP))
-    docs = copy.deepcopy(render("dev"))
-    c = app_container(docs)
-    c["securityContext"].update({"privileged": True, "readOnlyRootFilesystem": False,
-                                 "allowPrivilegeEscalation": True})
-    (bad / "bad.yaml").write_text(yaml.safe_dump_all(docs))
-    assert _trivy(bad), "trivy found nothing HIGH in a privileged, writable container"
+    ours = [m for tgt, m in found if tgt != "zz-privileged.yaml"]
+    assert not ours, "trivy HIGH/CRITICAL findings:\n" + "\n".join(
+        f"  {m['ID']} {m['Severity']}: {m['Message']}" for m in ours)
+    assert any(tgt == "zz-privileged.yaml" for tgt, _ in found), \
+        "trivy found nothing HIGH in a privileged, writable container"
 
 
 @test
@@ -1432,6 +1445,272 @@ def yamllint_clean():
     assert r.returncode != 0, "yamllint accepted a badly indented file"
 
 
+# ------------------------------------------------------------------ the rendered pods, run for real on loopback
+# No kubelet here, but the binaries are: the Redis container's command (password on stdin), the exporter with the
+# manifest's env, and our app with the Deployment's env run on 127.0.0.1, probed as the kubelet would probe them.
+# Only what cannot exist here is replaced: ports (free loopback ports), the Secret/ConfigMap mount paths (temp
+# files holding the rendered data), the Redis host (127.0.0.1) and BIND (127.0.0.1).
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(method, port, path, body=None, timeout=3):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method, data=body,
+                                 headers={"Content-Type": "application/json"} if body else {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def wait_for(cond, what, timeout=20.0, proc=None):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"{what}: the process exited with {proc.returncode}")
+        try:
+            if cond():
+                return
+        except (OSError, urllib.error.URLError) as e:
+            last = e
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what} (last error: {last})")
+
+
+def need_binary(name, package):
+    found = shutil.which(name)
+    if not found:
+        raise AssertionError(f"{name} not found: install the Debian package {package} (scripts/install-deps.sh)")
+    return found
+
+
+def app_binary() -> str:
+    for b in (os.environ.get("GIROPOPS_BIN"), ROOT / "target" / "release" / APP, ROOT / "target" / "debug" / APP):
+        if b and Path(b).is_file():
+            return str(b)
+    r = run(["cargo", "build", "--locked", "--bin", APP], cwd=ROOT)
+    assert r.returncode == 0, f"cargo build failed:\n{r.stderr[-3000:]}"
+    return str(ROOT / "target" / "debug" / APP)
+
+
+class Procs:
+    def __init__(self):
+        self.procs = []
+
+    def start(self, cmd, env, log: Path, **kw):
+        f = open(log, "wb")
+        p = subprocess.Popen(cmd, env=env, stdout=f, stderr=subprocess.STDOUT, **kw)
+        self.procs.append((p, f))
+        return p
+
+    def stop(self):
+        for p, f in reversed(self.procs):
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(5)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+            f.close()
+
+
+def configmap_data(docs, name):
+    """A ConfigMap by its (possibly hash-suffixed) name, as kustomize rewrote the references."""
+    return one(docs, "ConfigMap", name)["data"]
+
+
+def resolve_env(docs, container, secrets: dict) -> dict:
+    env = {}
+    for e in container.get("env", []):
+        if "value" in e:
+            env[e["name"]] = e["value"]
+        elif "configMapKeyRef" in e["valueFrom"]:
+            ref = e["valueFrom"]["configMapKeyRef"]
+            env[e["name"]] = configmap_data(docs, ref["name"])[ref["key"]]
+        elif "secretKeyRef" in e["valueFrom"]:
+            ref = e["valueFrom"]["secretKeyRef"]
+            env[e["name"]] = secrets[ref["name"]][ref["key"]]
+    return env
+
+
+def mounted(container, pod, files: dict, tmp: Path) -> dict:
+    """Materialises each volumeMount of the container under tmp from the rendered Secret/ConfigMap data;
+    returns {mountPath: local directory}."""
+    vols = {v["name"]: v for v in pod.get("volumes", [])}
+    out = {}
+    for m in container.get("volumeMounts", []):
+        v = vols.get(m["name"])
+        local = tmp / m["name"]
+        local.mkdir(parents=True, exist_ok=True)
+        if v is not None:
+            src = v.get("secret", {}).get("secretName") or v.get("configMap", {}).get("name")
+            for key, content in files.get(src, {}).items():
+                (local / key).write_text(content)
+        out[m["mountPath"]] = str(local)
+    return out
+
+
+def relocate(text: str, mounts: dict) -> str:
+    for mp, local in sorted(mounts.items(), key=lambda kv: -len(kv[0])):
+        text = text.replace(mp, local)
+    return text
+
+
+def start_rendered_redis(docs, procs, tmp, password):
+    """Runs the rendered Redis container command with the rendered redis.conf; returns (port, container)."""
+    need_binary("redis-server", "redis-server")
+    sts = one(docs, "StatefulSet", REDIS)
+    pod = pod_spec(sts)
+    c = [x for x in pod["containers"] if x["name"] == "redis"][0]
+    port = free_port()
+    cm = [v["configMap"]["name"] for v in pod["volumes"] if "configMap" in v][0]
+    conf = configmap_data(docs, cm)["redis.conf"]
+    conf = re.sub(r"(?m)^bind .*$", "bind 127.0.0.1", conf)
+    conf = re.sub(r"(?m)^port .*$", f"port {port}", conf)
+    files = {cm: {"redis.conf": conf}, "giropops-redis-auth": {"password": password}}
+    mounts = mounted(c, pod, files, tmp / "redis")
+    conf_path = Path(mounts["/etc/redis"]) / "redis.conf"
+    conf_path.write_text(conf.replace("dir /data", f"dir {mounts['/data']}"))
+    cmd = [relocate(a, mounts) for a in c["command"] + c["args"]]
+    p = procs.start(cmd, {"PATH": os.environ["PATH"]}, tmp / "redis.log", cwd=mounts["/data"])
+    wait_for(lambda: socket.create_connection(("127.0.0.1", port), 0.5).close() or True, "redis to listen",
+             proc=p)
+    return port, c, mounts, p
+
+
+def resp(port, *words, password=None):
+    with socket.create_connection(("127.0.0.1", port), 2) as s:
+        def cmd(*ws):
+            s.sendall(f"*{len(ws)}\r\n".encode() + b"".join(f"${len(w)}\r\n{w}\r\n".encode() for w in ws))
+            return s.recv(4096).decode()
+        if password:
+            assert cmd("AUTH", password).startswith("+OK"), "AUTH refused"
+        return cmd(*words)
+
+
+@test
+def rendered_redis_pod_runs():
+    docs = render("dev")
+    tmp = Path(tempfile.mkdtemp(dir=TMP))
+    procs = Procs()
+    password = os.urandom(16).hex()
+    try:
+        port, c, mounts, p = start_rendered_redis(docs, procs, tmp, password)
+        assert resp(port, "PING").startswith("-NOAUTH"), "Redis answers without the password"
+        assert resp(port, "PING", password=password).startswith("+PONG"), "the Secret's password is not the one"
+        cmdline = Path(f"/proc/{p.pid}/cmdline").read_bytes().decode(errors="replace")
+        assert password not in cmdline, "the Redis password is visible in the process arguments"
+        # The readiness probe, as the kubelet runs it, passes; with a wrong password it fails.
+        probe = [relocate(a, mounts).replace("redis-cli -h 127.0.0.1", f"redis-cli -h 127.0.0.1 -p {port}")
+                 for a in c["readinessProbe"]["exec"]["command"]]
+        assert run(probe).returncode == 0, "Redis readiness probe fails on a healthy Redis"
+        Path(mounts["/run/secrets/redis"], "password").write_text("wrong")
+        assert run(probe).returncode != 0, "Redis readiness probe passes with a wrong password"
+        # The exporter sidecar with the manifest's env reaches Redis (redis_up 1) and answers its probe path.
+        exporter = need_binary("prometheus-redis-exporter", "prometheus-redis-exporter")
+        e = [x for x in pod_spec(one(docs, "StatefulSet", REDIS))["containers"] if x["name"] == "exporter"][0]
+        env = resolve_env(docs, e, {"giropops-redis-auth": {"password": password}})
+        env["REDIS_ADDR"] = env["REDIS_ADDR"].replace(":6379", f":{port}")
+        mport = free_port()
+        env["REDIS_EXPORTER_WEB_LISTEN_ADDRESS"] = f"127.0.0.1:{mport}"
+        ep = procs.start([exporter], {**env, "PATH": os.environ["PATH"]}, tmp / "exporter.log")
+        health = e["readinessProbe"]["httpGet"]["path"]
+        wait_for(lambda: http("GET", mport, health)[0] == 200, f"exporter {health}", proc=ep)
+        _, metrics = http("GET", mport, "/metrics")
+        assert re.search(r"(?m)^redis_up 1$", metrics), "exporter does not report redis_up 1"
+    finally:
+        procs.stop()
+
+
+def run_rendered_app(docs, procs, tmp, redis_port, password):
+    d = app_deployment(docs)
+    pod, c = pod_spec(d), app_container(docs)
+    mounts = mounted(c, pod, {"giropops-redis-auth": {"password": password + "\n"}}, tmp / "app")
+    env = {k: relocate(v, mounts) for k, v in resolve_env(docs, c, {}).items()}
+    port = free_port()
+    env.update(BIND="127.0.0.1", PORT=str(port), REDIS_HOST="127.0.0.1", REDIS_PORT=str(redis_port))
+    p = procs.start([app_binary()] + c.get("args", []), {**env, "PATH": os.environ["PATH"]}, tmp / "app.log")
+    sp = c["startupProbe"]["httpGet"]["path"]
+    wait_for(lambda: http("GET", port, sp)[0] == 200, f"app {sp} (startup probe)", proc=p)
+    rp = c["readinessProbe"]["httpGet"]["path"]
+    wait_for(lambda: http("GET", port, rp)[0] == 200, f"app {rp} (readiness probe)", proc=p)
+    return port, p, env
+
+
+@test
+def rendered_dev_pods_serve_and_shut_down_gracefully():
+    docs = render("dev")
+    tmp = Path(tempfile.mkdtemp(dir=TMP))
+    procs = Procs()
+    password = os.urandom(16).hex()
+    try:
+        rport, *_ = start_rendered_redis(docs, procs, tmp, password)
+        port, p, env = run_rendered_app(docs, procs, tmp, rport, password)
+        st, body = http("POST", port, "/api/gerar-senha", b'{"tamanho": 16}')
+        assert st == 200, f"POST /api/gerar-senha -> {st} {body}"
+        senha = json.loads(body)["senha"]
+        assert senha in resp(rport, "LRANGE", "senhas", "0", "-1", password=password), \
+            "the password did not reach the rendered Redis (REDIS_PASSWORD_FILE wiring)"
+        # Rolling-update behaviour, as the kubelet drives it: SIGTERM, then /readyz must fail while the app still
+        # serves; the process must exit by itself before terminationGracePeriodSeconds (else SIGKILL).
+        grace = pod_spec(app_deployment(docs))["terminationGracePeriodSeconds"]
+        t0 = time.monotonic()
+        p.send_signal(signal.SIGTERM)
+        wait_for(lambda: http("GET", port, "/readyz")[0] == 503, "/readyz 503 after SIGTERM", proc=p)
+        assert http("GET", port, "/healthz")[0] == 200, "liveness fails during the shutdown delay"
+        st, _ = http("POST", port, "/api/gerar-senha", b"{}")
+        assert st == 200, f"requests are refused during the shutdown delay ({st})"
+        try:
+            rc = p.wait(timeout=max(0.0, grace - (time.monotonic() - t0)))
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"the app was still running after terminationGracePeriodSeconds ({grace}s): "
+                                 "the kubelet would SIGKILL it") from None
+        assert rc == 0, f"the app exited with {rc} after SIGTERM"
+    finally:
+        procs.stop()
+
+
+@test
+def rendered_prod_app_expires_the_history_and_exports_the_alerted_metrics():
+    docs = render("prod")
+    tmp = Path(tempfile.mkdtemp(dir=TMP))
+    procs = Procs()
+    password = os.urandom(16).hex()
+    try:
+        # prod has no Redis of its own: the dev Redis container stands in for the managed one.
+        rport, _, _, rproc = start_rendered_redis(render("dev"), procs, tmp, password)
+        port, p, env = run_rendered_app(docs, procs, tmp, rport, password)
+        st, body = http("POST", port, "/api/gerar-senha", b"{}")
+        assert st == 200, f"POST /api/gerar-senha -> {st} {body}"
+        ttl = int(resp(rport, "TTL", "senhas", password=password).strip().lstrip(":"))
+        want = seconds(env["HISTORY_TTL"])
+        assert 0 < ttl <= want, f"the prod history key has TTL {ttl}, expected 1..{want}"
+        # Redis goes away: the app answers, counts the store error, and /readyz turns 503 (pod leaves the Service).
+        rproc.terminate()
+        rproc.wait(5)
+        st, _ = http("POST", port, "/api/gerar-senha", b"{}")
+        assert st == 200, f"generation fails when Redis is down ({st})"
+        wait_for(lambda: http("GET", port, "/readyz")[0] == 503, "/readyz 503 with Redis down", proc=p)
+        assert http("GET", port, "/healthz")[0] == 200, "liveness depends on Redis"
+        # Every metric the alerts and the dashboard query is exported by the app under that name.
+        _, metrics = http("GET", port, "/metrics")
+        rules = json.dumps(one(docs, "PrometheusRule", APP)["spec"])
+        dash = json.dumps([c["data"] for c in find(docs, "ConfigMap") if c["metadata"]["name"].endswith("dashboard")])
+        for m in sorted(APP_METRICS - {"up"}):
+            if m in rules or m in dash:
+                assert re.search(rf"(?m)^{m}[{{ ]", metrics), \
+                    f"the app does not export {m}, which the alerts/dashboard query"
+        assert re.search(r'(?m)^giropops_store_errors_total\{[^}]*operation="', metrics), \
+            "store errors are not labelled by operation (the alert groups by it)"
+    finally:
+        procs.stop()
+
+
 # ----------------------------------------------------------------------------------------------------- main
 def main(argv):
     only = set(argv[1:])
@@ -1440,6 +1719,7 @@ def main(argv):
         for t in TESTS:
             if only and t.__name__ not in only:
                 continue
+            t0 = time.monotonic()
             try:
                 t()
             except AssertionError as e:
@@ -1450,7 +1730,7 @@ def main(argv):
                 print(f"FAIL {t.__name__} (error)\n" + traceback.format_exc())
             else:
                 passed += 1
-                print(f"PASS {t.__name__}")
+                print(f"PASS {t.__name__} ({time.monotonic() - t0:.1f}s)")
             sys.stdout.flush()
     finally:
         shutil.rmtree(TMP, ignore_errors=True)
