@@ -1489,12 +1489,13 @@ def need_binary(name, package):
 
 
 def app_binary() -> str:
-    for b in (os.environ.get("GIROPOPS_BIN"), ROOT / "target" / "release" / APP, ROOT / "target" / "debug" / APP):
-        if b and Path(b).is_file():
-            return str(b)
+    """GIROPOPS_BIN, or the debug binary of the current tree (`cargo build` is a no-op when it is up to date,
+    and never runs a stale build left over from another commit)."""
+    if os.environ.get("GIROPOPS_BIN"):
+        return os.environ["GIROPOPS_BIN"]
     r = run(["cargo", "build", "--locked", "--bin", APP], cwd=ROOT)
     assert r.returncode == 0, f"cargo build failed:\n{r.stderr[-3000:]}"
-    return str(ROOT / "target" / "debug" / APP)
+    return str(Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")).resolve() / "debug" / APP)
 
 
 class Procs:
