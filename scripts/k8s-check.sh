@@ -21,4 +21,4 @@ if ((${#missing[@]})); then
   echo "k8s-check: run 'bash scripts/install-deps.sh' first" >&2
   exit 1
 fi
-VENV=$VENV exec "$VENV/bin/python" deploy/k8s/tests/test_k8s.py "$@"
+PYTHONDONTWRITEBYTECODE=1 VENV=$VENV exec "$VENV/bin/python" deploy/k8s/tests/test_k8s.py "$@"
