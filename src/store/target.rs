@@ -11,7 +11,7 @@ use crate::config::RedisConfig;
 pub enum StoreTarget {
     /// Embedded in-memory history (no Redis configured).
     Memory,
-    Redis(RedisTarget),
+    Redis(Box<RedisTarget>),
 }
 
 #[derive(Debug, Clone)]
@@ -205,14 +205,14 @@ pub fn resolve(config: &RedisConfig) -> Result<StoreTarget, TargetError> {
     if ca_pem.is_some() && !tls_on {
         return Err(TargetError::CaWithoutTls);
     }
-    Ok(StoreTarget::Redis(RedisTarget {
+    Ok(StoreTarget::Redis(Box::new(RedisTarget {
         topology,
         username: config.redis_username.clone(),
         password,
         tls: tls_on.then_some(Tls { ca_pem }),
         display,
         ignored,
-    }))
+    })))
 }
 
 fn non_empty(items: &[String]) -> Vec<String> {
@@ -299,7 +299,7 @@ mod tests {
 
     fn redis(args: &[&str]) -> RedisTarget {
         match target(args).unwrap() {
-            StoreTarget::Redis(t) => t,
+            StoreTarget::Redis(t) => *t,
             StoreTarget::Memory => panic!("expected redis"),
         }
     }
