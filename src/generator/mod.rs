@@ -1,150 +1,80 @@
-//! Password generation: a policy in, a secret out. Pure logic; the RNG is injected so tests can drive it.
+//! Secret generation: a policy in, a secret out. Pure logic; the RNG is injected so tests can drive it.
 //!
-//! The distribution is the maximum-entropy one: uniform over *every* string of the requested length over the
-//! alphabet that contains at least one character of each required class. Rejection sampling of whole passwords
-//! gives exactly that: each candidate is uniform over all strings, and keeping only valid candidates leaves
-//! the uniform distribution over valid strings.
+//! - [`policy`]: passwords over disjoint character classes with minimum counts, sampled *exactly* uniformly
+//!   over every string that satisfies the policy (the maximum-entropy choice), by rejection or by counting.
+//! - [`passphrase`]: words from the EFF large wordlist.
+//! - [`entropy`]: `log2` of the exact number of possible secrets, and the strength labels.
+//! - `sampling`: unbiased draws from the injected CSPRNG.
+//!
+//! The legacy endpoints use [`Policy::legacy`]: letters always, digits and the 32 ASCII punctuation characters
+//! by flag, each included class at least once — the same distribution, and for a given RNG the same bytes, as
+//! before the module grew.
+
+pub mod entropy;
+pub mod passphrase;
+pub mod policy;
+mod sampling;
 
 use rand::TryCryptoRng;
 use thiserror::Error;
+
+pub use entropy::Strength;
+pub use passphrase::PassphrasePolicy;
+pub use policy::{ClassKind, ClassOption, PasswordOptions, Policy};
 
 pub const LOWERCASE: &[u8] = b"abcdefghijklmnopqrstuvwxyz";
 pub const UPPERCASE: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 pub const DIGITS: &[u8] = b"0123456789";
 /// The 32 characters of Python's `string.punctuation`, which the original app used.
 pub const PUNCTUATION: &[u8] = br##"!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~"##;
+/// The default symbols of the new policies: [`PUNCTUATION`] without the quotes, the backslash and the
+/// backtick, which break shells and configuration files (28 characters; no space either).
+pub const SAFE_SYMBOLS: &[u8] = b"!#$%&()*+,-./:;<=>?@[]^_{|}~";
+/// Look-alikes dropped by `exclude_ambiguous`.
+pub const AMBIGUOUS: &[u8] = b"0Oo1lI|";
+const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
 /// Lengths the API and the form accept.
 pub const MIN_LENGTH: usize = 4;
 pub const MAX_LENGTH: usize = 128;
 
-/// A validated request for a password: length within bounds and the classes that must each appear at least once.
-/// Construct it with [`Policy::legacy`]; an existing `Policy` is always satisfiable.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Policy {
-    length: usize,
-    classes: Vec<&'static [u8]>,
-}
-
-#[derive(Debug, Error, PartialEq, Eq)]
+/// Why a request cannot be satisfied. Each variant names one conflict; the HTTP layer maps it to a code.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum PolicyError {
     #[error("length {0} is outside {MIN_LENGTH}..={MAX_LENGTH}")]
     LengthOutOfRange(i64),
+    #[error("no character class is enabled")]
+    NoClasses,
+    #[error("the minimums add up to {required}, more than the length {length}")]
+    MinimumsExceedLength { required: usize, length: usize },
+    #[error("the exclusions leave the {} class empty", .0.as_str())]
+    ClassEmptied(ClassKind),
+    #[error("a minimum is set for the disabled {} class", .0.as_str())]
+    MinimumForDisabledClass(ClassKind),
+    #[error("the symbol set may only contain ASCII punctuation, not {0:?}")]
+    InvalidSymbolSet(char),
+    #[error("word count {0} is outside {min}..={max}", min = passphrase::MIN_WORDS, max = passphrase::MAX_WORDS)]
+    WordsOutOfRange(i64),
+    #[error("the separator may have at most {max} characters, none of them a letter or a control character", max = passphrase::MAX_SEPARATOR_CHARS)]
+    InvalidSeparator,
 }
 
 #[derive(Debug, Error)]
 pub enum GenerationError {
     #[error("the operating system's random number generator failed: {0}")]
     Rng(String),
-    #[error("the random number generator produced no valid password in {0} attempts")]
+    #[error("the random number generator produced no usable value in {0} attempts")]
     Exhausted(u32),
+    #[error("internal error in the sampler: {0}")]
+    Internal(&'static str),
 }
-
-impl Policy {
-    /// The original app's policy: letters always, digits and punctuation by flag; every included class required.
-    pub fn legacy(length: i64, digits: bool, punctuation: bool) -> Result<Self, PolicyError> {
-        let in_range = usize::try_from(length)
-            .ok()
-            .filter(|l| (MIN_LENGTH..=MAX_LENGTH).contains(l));
-        let Some(length) = in_range else {
-            return Err(PolicyError::LengthOutOfRange(length));
-        };
-        // Letters are one class (a–z A–Z), as in the original's `string.ascii_letters`.
-        let mut classes: Vec<&'static [u8]> = vec![LETTERS];
-        if digits {
-            classes.push(DIGITS);
-        }
-        if punctuation {
-            classes.push(PUNCTUATION);
-        }
-        Ok(Self { length, classes })
-    }
-
-    pub fn length(&self) -> usize {
-        self.length
-    }
-
-    /// The alphabet: the concatenation of the classes (disjoint by construction).
-    pub fn alphabet(&self) -> Vec<u8> {
-        self.classes.concat()
-    }
-
-    pub fn classes(&self) -> &[&'static [u8]] {
-        &self.classes
-    }
-
-    fn is_satisfied_by(&self, password: &[u8]) -> bool {
-        self.classes
-            .iter()
-            .all(|class| password.iter().any(|c| class.contains(c)))
-    }
-}
-
-const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-
-/// For the worst policy (length 4, three classes) a candidate is valid with probability > 0.3, so 10,000
-/// consecutive rejections happen with probability < 0.7^10000 ≈ 10^-1549: only a broken RNG gets here.
-const MAX_ATTEMPTS: u32 = 10_000;
 
 /// Generates one password satisfying `policy`, uniformly among all that do.
 pub fn generate<R: TryCryptoRng + ?Sized>(
     policy: &Policy,
     rng: &mut R,
 ) -> Result<String, GenerationError> {
-    let alphabet = policy.alphabet();
-    let mut bytes = RandomBytes::new(rng);
-    let mut password = vec![0u8; policy.length];
-    for _ in 0..MAX_ATTEMPTS {
-        for slot in password.iter_mut() {
-            *slot = alphabet[bytes.below(alphabet.len())?];
-        }
-        if policy.is_satisfied_by(&password) {
-            // Every byte comes from an ASCII alphabet, so this conversion cannot fail; map it anyway.
-            return String::from_utf8(password).map_err(|e| GenerationError::Rng(e.to_string()));
-        }
-    }
-    Err(GenerationError::Exhausted(MAX_ATTEMPTS))
-}
-
-/// Buffers OS randomness so a password costs one `getrandom` call, and draws unbiased indices from it.
-struct RandomBytes<'a, R: ?Sized> {
-    rng: &'a mut R,
-    buffer: [u8; 128],
-    next: usize,
-}
-
-impl<'a, R: TryCryptoRng + ?Sized> RandomBytes<'a, R> {
-    fn new(rng: &'a mut R) -> Self {
-        Self {
-            rng,
-            buffer: [0; 128],
-            next: usize::MAX,
-        }
-    }
-
-    fn byte(&mut self) -> Result<u8, GenerationError> {
-        if self.next >= self.buffer.len() {
-            self.rng
-                .try_fill_bytes(&mut self.buffer)
-                .map_err(|e| GenerationError::Rng(e.to_string()))?;
-            self.next = 0;
-        }
-        let b = self.buffer[self.next];
-        self.next += 1;
-        Ok(b)
-    }
-
-    /// A uniform index in `0..n` for `1 <= n <= 256`. Bytes at or above the largest multiple of `n` are
-    /// rejected, so `byte % n` has no modulo bias.
-    fn below(&mut self, n: usize) -> Result<usize, GenerationError> {
-        let limit = 256 - (256 % n);
-        loop {
-            let b = usize::from(self.byte()?);
-            if b < limit {
-                return Ok(b % n);
-            }
-        }
-    }
+    policy.generate(rng)
 }
 
 #[cfg(test)]
@@ -198,7 +128,7 @@ mod tests {
         rng: &mut impl TryCryptoRng,
         samples: usize,
     ) -> Result<(), String> {
-        let sizes: Vec<usize> = policy.classes().iter().map(|c| c.len()).collect();
+        let sizes: Vec<usize> = policy.classes().iter().map(|c| c.chars().len()).collect();
         let mut counts: HashMap<u8, u64> = HashMap::new();
         for _ in 0..samples {
             let password = generate(policy, rng).map_err(|e| format!("generation failed: {e}"))?;
@@ -210,7 +140,7 @@ mod tests {
         for (class_index, class) in policy.classes().iter().enumerate() {
             let p = expected_char_probability(&sizes, policy.length(), class_index);
             let sigma = (trials * p * (1.0 - p)).sqrt();
-            for c in class.iter() {
+            for c in class.chars().iter() {
                 let observed = counts.get(c).copied().unwrap_or(0) as f64;
                 let expected = trials * p;
                 if (observed - expected).abs() > 6.0 * sigma {

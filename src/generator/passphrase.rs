@@ -1,0 +1,208 @@
+//! Passphrases: words drawn uniformly and independently from the EFF large wordlist (7,776 words, so
+//! `log2(7776) ≈ 12.925` bits each), joined by a separator, optionally capitalised, optionally with one digit
+//! appended to one word.
+//!
+//! The count of equally likely choices is `7776^words`, times `words · 10` with a digit (which word, which
+//! digit); capitalising adds nothing (it is not random). The entropy is `log2` of that count, computed like the
+//! passwords'. A separator is at most 5 characters, none of them a letter (which could glue words into other
+//! words) nor a control character.
+
+use num_bigint::BigUint;
+use rand::TryCryptoRng;
+
+use super::sampling::Sampler;
+use super::{GenerationError, PolicyError};
+
+pub const MIN_WORDS: usize = 3;
+pub const MAX_WORDS: usize = 20;
+pub const DEFAULT_WORDS: i64 = 6;
+pub const DEFAULT_SEPARATOR: &str = "-";
+pub const MAX_SEPARATOR_CHARS: usize = 5;
+
+/// The EFF large wordlist (CC BY 3.0 US, Electronic Frontier Foundation), as shipped by `diceware_wordlists`.
+pub fn wordlist() -> &'static [&'static str] {
+    &diceware_wordlists::EFF_LONG_WORDLIST
+}
+
+/// A validated passphrase request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PassphrasePolicy {
+    words: usize,
+    separator: String,
+    capitalize: bool,
+    include_number: bool,
+}
+
+impl PassphrasePolicy {
+    pub fn new(
+        words: i64,
+        separator: &str,
+        capitalize: bool,
+        include_number: bool,
+    ) -> Result<Self, PolicyError> {
+        let words = usize::try_from(words)
+            .ok()
+            .filter(|w| (MIN_WORDS..=MAX_WORDS).contains(w))
+            .ok_or(PolicyError::WordsOutOfRange(words))?;
+        if separator.chars().count() > MAX_SEPARATOR_CHARS
+            || separator
+                .chars()
+                .any(|c| c.is_alphabetic() || c.is_control())
+        {
+            return Err(PolicyError::InvalidSeparator);
+        }
+        Ok(Self {
+            words,
+            separator: separator.to_owned(),
+            capitalize,
+            include_number,
+        })
+    }
+
+    pub fn words(&self) -> usize {
+        self.words
+    }
+
+    /// The number of equally likely choices: `7776^words` (`· words · 10` with a digit).
+    pub fn count(&self) -> BigUint {
+        let mut n = BigUint::from(wordlist().len()).pow(self.words as u32);
+        if self.include_number {
+            n *= self.words * 10;
+        }
+        n
+    }
+
+    pub fn entropy_bits(&self) -> f64 {
+        super::entropy::log2(&self.count())
+    }
+
+    pub fn generate<R: TryCryptoRng + ?Sized>(
+        &self,
+        rng: &mut R,
+    ) -> Result<String, GenerationError> {
+        let list = wordlist();
+        let mut sampler = Sampler::new(rng);
+        let mut words: Vec<String> = Vec::with_capacity(self.words);
+        for _ in 0..self.words {
+            let word = list[sampler.below(list.len())?];
+            words.push(if self.capitalize {
+                capitalized(word)
+            } else {
+                word.to_owned()
+            });
+        }
+        if self.include_number {
+            let which = sampler.below(self.words)?;
+            let digit = sampler.below(10)?;
+            words[which].push(char::from(b'0' + digit as u8));
+        }
+        Ok(words.join(&self.separator))
+    }
+}
+
+fn capitalized(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{SeedableRng, rngs::StdRng};
+    use std::collections::HashSet;
+
+    #[test]
+    fn the_wordlist_is_the_eff_large_list() {
+        let list = wordlist();
+        assert_eq!(list.len(), 7776);
+        assert_eq!(list[0], "abacus");
+        assert_eq!(list[7775], "zoom");
+        let unique: HashSet<_> = list.iter().collect();
+        assert_eq!(unique.len(), 7776, "no duplicates");
+        assert!(
+            list.iter()
+                .all(|w| w.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'))
+        );
+    }
+
+    #[test]
+    fn shape_follows_the_options() {
+        let mut rng = StdRng::seed_from_u64(3);
+        let list: HashSet<&str> = wordlist().iter().copied().collect();
+        for words in [3, 6, 20] {
+            let p = PassphrasePolicy::new(words, " ", false, false).unwrap();
+            let phrase = p.generate(&mut rng).unwrap();
+            let parts: Vec<&str> = phrase.split(' ').collect();
+            assert_eq!(parts.len(), words as usize);
+            assert!(parts.iter().all(|w| list.contains(w)), "{phrase}");
+        }
+        let p = PassphrasePolicy::new(5, "_", true, true).unwrap();
+        for _ in 0..200 {
+            let phrase = p.generate(&mut rng).unwrap();
+            let parts: Vec<&str> = phrase.split('_').collect();
+            assert_eq!(parts.len(), 5, "{phrase}");
+            assert!(
+                parts
+                    .iter()
+                    .all(|w| w.starts_with(|c: char| c.is_ascii_uppercase()))
+            );
+            assert_eq!(
+                phrase.chars().filter(char::is_ascii_digit).count(),
+                1,
+                "{phrase}"
+            );
+            let with_digit: Vec<_> = parts
+                .iter()
+                .filter(|w| w.ends_with(|c: char| c.is_ascii_digit()))
+                .collect();
+            assert_eq!(with_digit.len(), 1, "{phrase}");
+        }
+    }
+
+    #[test]
+    fn invalid_requests_are_typed_errors() {
+        for words in [i64::MIN, -1, 0, 2, 21, 1000] {
+            assert_eq!(
+                PassphrasePolicy::new(words, "-", false, false),
+                Err(PolicyError::WordsOutOfRange(words))
+            );
+        }
+        for separator in ["abc", "x", "-----+", "\n", "é"] {
+            assert_eq!(
+                PassphrasePolicy::new(6, separator, false, false),
+                Err(PolicyError::InvalidSeparator),
+                "{separator:?}"
+            );
+        }
+        assert!(PassphrasePolicy::new(6, "", false, false).is_ok());
+        assert!(PassphrasePolicy::new(6, " · ", false, false).is_ok());
+    }
+
+    #[test]
+    fn word_frequencies_are_uniform() {
+        // 777,600 draws: each word expected 100 times; count the draws per block of 16 words (1600 expected).
+        let p = PassphrasePolicy::new(20, " ", false, false).unwrap();
+        let index: std::collections::HashMap<&str, usize> = wordlist()
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (*w, i))
+            .collect();
+        let mut blocks = vec![0u32; 486];
+        let mut rng = StdRng::seed_from_u64(4);
+        for _ in 0..38_880 {
+            for w in p.generate(&mut rng).unwrap().split(' ') {
+                blocks[index[w] / 16] += 1;
+            }
+        }
+        let sigma = (1600.0f64 * (1.0 - 16.0 / 7776.0)).sqrt();
+        for (i, &c) in blocks.iter().enumerate() {
+            assert!(
+                (f64::from(c) - 1600.0).abs() < 6.0 * sigma,
+                "block {i}: {c}"
+            );
+        }
+    }
+}

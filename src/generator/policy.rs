@@ -1,0 +1,1047 @@
+//! Password policies: disjoint character classes, each with a minimum count, and a length. Counting the valid
+//! strings exactly, and sampling uniformly among them.
+//!
+//! **Counting.** With classes of sizes `s_1..s_c` and minimums `m_1..m_c`, a valid string of length `L` has
+//! `k_j >= m_j` characters of class `j` (`Σ k_j = L`), so the number of valid strings is
+//! `N = Σ_k L!/(k_1!…k_c!) · Π s_j^k_j`. It is computed by dynamic programming over the classes:
+//! `g_0(n) = [n = 0]`, `g_j(n) = Σ_{k=m_j..n} C(n,k) · s_j^k · g_{j−1}(n−k)` (choose the `k` positions of class
+//! `j`, fill them, fill the rest with the earlier classes), `N = g_c(L)`. When every minimum is 0 or 1,
+//! inclusion–exclusion gives the same number more cheaply: `N = Σ_{T ⊆ required} (−1)^|T| (S − Σ_{j∈T} s_j)^L`.
+//! Both are exact big-integer computations and are tested equal to brute-force enumeration.
+//!
+//! **Sampling**, two exact methods:
+//! - *rejection*: draw every character uniformly from the whole alphabet, keep the string if it meets the
+//!   minimums. Each candidate is uniform over all strings, so a kept one is uniform over the valid ones. Used
+//!   when every minimum is at most 1 and at least 1 candidate in 16 is valid (always for the legacy policies).
+//! - *counting*: draw the composition `(k_1..k_c)` with probability `C·Π s_j^k_j / N` (class by class, from
+//!   the table above and a uniform big integer), then a uniformly random arrangement of the classes over the
+//!   positions (Fisher–Yates over the multiset), then each character uniformly within its class. A given
+//!   valid string has probability `[multinomial·Π s^k / N] · [1/multinomial] · [1/Π s^k] = 1/N`. Used for
+//!   every other policy (large minimums), where rejection could be slow; it never loops on the policy.
+
+use num_bigint::BigUint;
+use rand::TryCryptoRng;
+
+use super::sampling::Sampler;
+use super::{
+    AMBIGUOUS, DIGITS, GenerationError, LETTERS, LOWERCASE, MAX_LENGTH, MIN_LENGTH, PUNCTUATION,
+    PolicyError, SAFE_SYMBOLS, UPPERCASE,
+};
+
+/// Which class a set of characters is, for error messages and options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClassKind {
+    /// a–z A–Z as one class (the legacy policy).
+    Letters,
+    Lowercase,
+    Uppercase,
+    Digits,
+    Symbols,
+}
+
+impl ClassKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClassKind::Letters => "letters",
+            ClassKind::Lowercase => "lowercase",
+            ClassKind::Uppercase => "uppercase",
+            ClassKind::Digits => "digits",
+            ClassKind::Symbols => "symbols",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Class {
+    kind: ClassKind,
+    chars: Vec<u8>,
+    min: usize,
+}
+
+impl Class {
+    pub fn kind(&self) -> ClassKind {
+        self.kind
+    }
+    pub fn chars(&self) -> &[u8] {
+        &self.chars
+    }
+    pub fn min(&self) -> usize {
+        self.min
+    }
+}
+
+/// A validated password policy: length within bounds, at least one class, classes disjoint and non-empty,
+/// minimums that fit the length. An existing `Policy` is always satisfiable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    length: usize,
+    classes: Vec<Class>,
+}
+
+/// One class of [`PasswordOptions`]: on/off and its minimum (default 1 when on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClassOption {
+    pub enabled: bool,
+    pub min: Option<usize>,
+}
+
+impl ClassOption {
+    pub const ON: ClassOption = ClassOption {
+        enabled: true,
+        min: None,
+    };
+}
+
+/// What a user may ask for (API v1, CLI, the page's options). [`PasswordOptions::policy`] validates it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordOptions {
+    pub length: i64,
+    pub lowercase: ClassOption,
+    pub uppercase: ClassOption,
+    pub digits: ClassOption,
+    pub symbols: ClassOption,
+    /// Drop `0 O o 1 l I |`.
+    pub exclude_ambiguous: bool,
+    /// Characters never to use.
+    pub exclude: String,
+    /// The symbols class; `None` is [`SAFE_SYMBOLS`]. ASCII punctuation only.
+    pub symbol_set: Option<String>,
+}
+
+pub const DEFAULT_LENGTH: i64 = 16;
+
+impl Default for PasswordOptions {
+    fn default() -> Self {
+        Self {
+            length: DEFAULT_LENGTH,
+            lowercase: ClassOption::ON,
+            uppercase: ClassOption::ON,
+            digits: ClassOption::ON,
+            symbols: ClassOption::ON,
+            exclude_ambiguous: false,
+            exclude: String::new(),
+            symbol_set: None,
+        }
+    }
+}
+
+fn check_length(length: i64) -> Result<usize, PolicyError> {
+    usize::try_from(length)
+        .ok()
+        .filter(|l| (MIN_LENGTH..=MAX_LENGTH).contains(l))
+        .ok_or(PolicyError::LengthOutOfRange(length))
+}
+
+impl PasswordOptions {
+    /// The policy these options describe, or the first conflict found, in this order: length, symbol set,
+    /// minimum for a disabled class, no class enabled, a class emptied by exclusions, minimums over the length.
+    pub fn policy(&self) -> Result<Policy, PolicyError> {
+        let length = check_length(self.length)?;
+        let symbols: Vec<u8> = match &self.symbol_set {
+            None => SAFE_SYMBOLS.to_vec(),
+            Some(set) => {
+                let mut out = Vec::new();
+                for c in set.chars() {
+                    if !c.is_ascii_punctuation() {
+                        return Err(PolicyError::InvalidSymbolSet(c));
+                    }
+                    let b = c as u8;
+                    if !out.contains(&b) {
+                        out.push(b);
+                    }
+                }
+                out
+            }
+        };
+        let excluded = |b: &u8| {
+            (self.exclude_ambiguous && AMBIGUOUS.contains(b)) || self.exclude.as_bytes().contains(b)
+        };
+        let wanted = [
+            (ClassKind::Lowercase, self.lowercase, LOWERCASE.to_vec()),
+            (ClassKind::Uppercase, self.uppercase, UPPERCASE.to_vec()),
+            (ClassKind::Digits, self.digits, DIGITS.to_vec()),
+            (ClassKind::Symbols, self.symbols, symbols),
+        ];
+        let mut classes = Vec::new();
+        for (kind, option, chars) in wanted {
+            if !option.enabled {
+                if option.min.is_some_and(|m| m > 0) {
+                    return Err(PolicyError::MinimumForDisabledClass(kind));
+                }
+                continue;
+            }
+            let chars: Vec<u8> = chars.into_iter().filter(|b| !excluded(b)).collect();
+            classes.push((kind, chars, option.min.unwrap_or(1)));
+        }
+        Policy::from_classes(length, classes)
+    }
+}
+
+impl Policy {
+    /// The original app's policy: letters always, digits and punctuation (all 32 characters) by flag; every
+    /// included class required at least once.
+    pub fn legacy(length: i64, digits: bool, punctuation: bool) -> Result<Self, PolicyError> {
+        let length = check_length(length)?;
+        let mut classes = vec![(ClassKind::Letters, LETTERS.to_vec(), 1)];
+        if digits {
+            classes.push((ClassKind::Digits, DIGITS.to_vec(), 1));
+        }
+        if punctuation {
+            classes.push((ClassKind::Symbols, PUNCTUATION.to_vec(), 1));
+        }
+        Self::from_classes(length, classes)
+    }
+
+    /// Validates classes given as (kind, characters, minimum). Characters must be ASCII and the classes
+    /// disjoint (true of every caller: letters, digits and punctuation never overlap).
+    fn from_classes(
+        length: usize,
+        classes: Vec<(ClassKind, Vec<u8>, usize)>,
+    ) -> Result<Self, PolicyError> {
+        if classes.is_empty() {
+            return Err(PolicyError::NoClasses);
+        }
+        if let Some((kind, _, _)) = classes.iter().find(|(_, chars, _)| chars.is_empty()) {
+            return Err(PolicyError::ClassEmptied(*kind));
+        }
+        let required: usize = classes
+            .iter()
+            .fold(0usize, |sum, (_, _, min)| sum.saturating_add(*min));
+        if required > length {
+            return Err(PolicyError::MinimumsExceedLength { required, length });
+        }
+        Ok(Self {
+            length,
+            classes: classes
+                .into_iter()
+                .map(|(kind, chars, min)| Class { kind, chars, min })
+                .collect(),
+        })
+    }
+
+    pub fn length(&self) -> usize {
+        self.length
+    }
+
+    pub fn classes(&self) -> &[Class] {
+        &self.classes
+    }
+
+    /// The alphabet: the concatenation of the classes, in order.
+    pub fn alphabet(&self) -> Vec<u8> {
+        self.classes.iter().flat_map(|c| c.chars.clone()).collect()
+    }
+
+    /// The exact number of strings this policy allows.
+    pub fn count(&self) -> BigUint {
+        if self.classes.iter().all(|c| c.min <= 1) {
+            self.count_by_inclusion_exclusion()
+        } else {
+            self.count_by_table()
+        }
+    }
+
+    /// Entropy in bits of one password: `log2(count)`.
+    pub fn entropy_bits(&self) -> f64 {
+        super::entropy::log2(&self.count())
+    }
+
+    fn count_by_inclusion_exclusion(&self) -> BigUint {
+        let total: usize = self.classes.iter().map(|c| c.chars.len()).sum();
+        let required: Vec<usize> = self
+            .classes
+            .iter()
+            .filter(|c| c.min == 1)
+            .map(|c| c.chars.len())
+            .collect();
+        let (mut plus, mut minus) = (BigUint::ZERO, BigUint::ZERO);
+        for missing in 0u32..(1 << required.len()) {
+            let absent: usize = (0..required.len())
+                .filter(|i| missing & (1 << i) != 0)
+                .map(|i| required[i])
+                .sum();
+            let term = BigUint::from(total - absent).pow(self.length as u32);
+            if missing.count_ones() % 2 == 0 {
+                plus += term;
+            } else {
+                minus += term;
+            }
+        }
+        // plus >= minus: the difference is a count. Saturate rather than panic should that ever be violated.
+        if plus >= minus {
+            plus - minus
+        } else {
+            BigUint::ZERO
+        }
+    }
+
+    fn count_by_table(&self) -> BigUint {
+        let table = Table::new(self);
+        table.g[self.classes.len()][self.length].clone()
+    }
+
+    /// Rejection is fast when every minimum is at most 1 and at least one candidate in 16 is valid. The
+    /// acceptance rate is estimated in floating point: the choice of method never affects the distribution
+    /// (both are exact), only the speed.
+    fn rejection_is_fast(&self) -> bool {
+        if self.classes.iter().any(|c| c.min > 1) {
+            return false;
+        }
+        let total: usize = self.classes.iter().map(|c| c.chars.len()).sum();
+        let required: Vec<usize> = self
+            .classes
+            .iter()
+            .filter(|c| c.min == 1)
+            .map(|c| c.chars.len())
+            .collect();
+        let acceptance: f64 = (0u32..(1 << required.len()))
+            .map(|missing| {
+                let absent: usize = (0..required.len())
+                    .filter(|i| missing & (1 << i) != 0)
+                    .map(|i| required[i])
+                    .sum();
+                let sign = if missing.count_ones() % 2 == 0 {
+                    1.0
+                } else {
+                    -1.0
+                };
+                sign * (1.0 - absent as f64 / total as f64).powi(self.length as i32)
+            })
+            .sum();
+        acceptance >= 1.0 / 16.0
+    }
+
+    fn is_satisfied_by(&self, password: &[u8]) -> bool {
+        self.classes
+            .iter()
+            .all(|class| password.iter().filter(|c| class.chars.contains(c)).count() >= class.min)
+    }
+
+    /// One password, uniformly among all the policy allows.
+    pub fn generate<R: TryCryptoRng + ?Sized>(
+        &self,
+        rng: &mut R,
+    ) -> Result<String, GenerationError> {
+        let method = if self.rejection_is_fast() {
+            Method::Rejection
+        } else {
+            Method::Counting
+        };
+        self.generate_with(method, rng)
+    }
+
+    pub(crate) fn generate_with<R: TryCryptoRng + ?Sized>(
+        &self,
+        method: Method,
+        rng: &mut R,
+    ) -> Result<String, GenerationError> {
+        let mut sampler = Sampler::new(rng);
+        let bytes = match method {
+            Method::Rejection => self.by_rejection(&mut sampler)?,
+            Method::Counting => self.by_counting(&mut sampler)?,
+        };
+        // Every byte comes from an ASCII class, so this conversion cannot fail; map it anyway.
+        String::from_utf8(bytes).map_err(|_| GenerationError::Internal("non-ASCII class"))
+    }
+
+    fn by_rejection<R: TryCryptoRng + ?Sized>(
+        &self,
+        sampler: &mut Sampler<'_, R>,
+    ) -> Result<Vec<u8>, GenerationError> {
+        let alphabet = self.alphabet();
+        let mut password = vec![0u8; self.length];
+        for _ in 0..MAX_ATTEMPTS {
+            for slot in password.iter_mut() {
+                *slot = alphabet[sampler.below(alphabet.len())?];
+            }
+            if self.is_satisfied_by(&password) {
+                return Ok(password);
+            }
+        }
+        Err(GenerationError::Exhausted(MAX_ATTEMPTS))
+    }
+
+    fn by_counting<R: TryCryptoRng + ?Sized>(
+        &self,
+        sampler: &mut Sampler<'_, R>,
+    ) -> Result<Vec<u8>, GenerationError> {
+        let table = Table::new(self);
+        let mut remaining = self.length;
+        let mut counts = vec![0usize; self.classes.len()];
+        // Last class first: how many of the `remaining` positions it takes, weighted by the number of
+        // completions; the earlier classes then share what is left.
+        for j in (0..self.classes.len()).rev() {
+            let class = &self.classes[j];
+            let mut r = sampler.below_big(&table.g[j + 1][remaining])?;
+            let mut chosen = None;
+            for k in class.min..=remaining {
+                let weight = table.weight(j, remaining, k);
+                if r < weight {
+                    chosen = Some(k);
+                    break;
+                }
+                r -= weight;
+            }
+            let k = chosen.ok_or(GenerationError::Internal("composition not found"))?;
+            counts[j] = k;
+            remaining -= k;
+        }
+        let mut slots: Vec<usize> = counts
+            .iter()
+            .enumerate()
+            .flat_map(|(j, &k)| std::iter::repeat_n(j, k))
+            .collect();
+        if slots.len() != self.length {
+            return Err(GenerationError::Internal(
+                "composition does not fill the length",
+            ));
+        }
+        for i in (1..slots.len()).rev() {
+            let j = sampler.below(i + 1)?;
+            slots.swap(i, j);
+        }
+        slots
+            .into_iter()
+            .map(|j| {
+                let chars = &self.classes[j].chars;
+                Ok(chars[sampler.below(chars.len())?])
+            })
+            .collect()
+    }
+}
+
+/// Which exact sampler to use; see the module documentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Method {
+    Rejection,
+    Counting,
+}
+
+/// With rejection only used when at least 1 candidate in 16 is valid, 10,000 consecutive rejections happen
+/// with probability below (15/16)^10000 ≈ 10^-280: only a broken RNG gets here.
+const MAX_ATTEMPTS: u32 = 10_000;
+
+/// The counting table `g[j][n]` (strings of length `n` over the first `j` classes meeting their minimums),
+/// with the binomials and the powers of each class size it is built from.
+struct Table {
+    /// `C(n, k)` for `n <= length`; `C(128, 64) ≈ 2.4·10^37 < 2^128`, so every entry fits in a `u128`.
+    binomials: Vec<Vec<u128>>,
+    /// `powers[j][k] = s_j^k`.
+    powers: Vec<Vec<BigUint>>,
+    g: Vec<Vec<BigUint>>,
+}
+
+impl Table {
+    fn new(policy: &Policy) -> Self {
+        let l = policy.length;
+        let mut binomials = vec![vec![0u128; l + 1]; l + 1];
+        for n in 0..=l {
+            binomials[n][0] = 1;
+            for k in 1..=n {
+                binomials[n][k] =
+                    binomials[n - 1][k - 1] + if k < n { binomials[n - 1][k] } else { 0 };
+            }
+        }
+        let powers: Vec<Vec<BigUint>> = policy
+            .classes
+            .iter()
+            .map(|c| {
+                let s = BigUint::from(c.chars.len());
+                let mut row = Vec::with_capacity(l + 1);
+                let mut p = BigUint::from(1u32);
+                for _ in 0..=l {
+                    row.push(p.clone());
+                    p *= &s;
+                }
+                row
+            })
+            .collect();
+        let mut table = Self {
+            binomials,
+            powers,
+            g: Vec::with_capacity(policy.classes.len() + 1),
+        };
+        let mut first = vec![BigUint::ZERO; l + 1];
+        first[0] = BigUint::from(1u32);
+        table.g.push(first);
+        for j in 0..policy.classes.len() {
+            let row: Vec<BigUint> = (0..=l)
+                .map(|n| {
+                    (policy.classes[j].min..=n)
+                        .map(|k| table.weight(j, n, k))
+                        .sum()
+                })
+                .collect();
+            table.g.push(row);
+        }
+        table
+    }
+
+    /// Strings of length `n` over the first `j + 1` classes with exactly `k` characters of class `j`:
+    /// `C(n,k) · s_j^k · g_j(n−k)`.
+    fn weight(&self, j: usize, n: usize, k: usize) -> BigUint {
+        let rest = &self.g[j][n - k];
+        if rest.bits() == 0 {
+            return BigUint::ZERO;
+        }
+        &self.powers[j][k] * rest * self.binomials[n][k]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rand::{SeedableRng, rngs::StdRng};
+    use std::collections::HashMap;
+
+    fn policy(length: usize, classes: &[(&[u8], usize)]) -> Policy {
+        Policy::from_classes(
+            length,
+            classes
+                .iter()
+                .map(|(chars, min)| (ClassKind::Symbols, chars.to_vec(), *min))
+                .collect(),
+        )
+        .unwrap()
+    }
+
+    /// Every string of the policy's length over its alphabet, kept when valid: the reference for counts.
+    fn brute_force(policy: &Policy) -> Vec<Vec<u8>> {
+        let alphabet = policy.alphabet();
+        let mut out = Vec::new();
+        let total = alphabet.len().pow(policy.length() as u32);
+        for mut index in 0..total {
+            let mut s = Vec::with_capacity(policy.length());
+            for _ in 0..policy.length() {
+                s.push(alphabet[index % alphabet.len()]);
+                index /= alphabet.len();
+            }
+            if policy.is_satisfied_by(&s) {
+                out.push(s);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn counts_match_brute_force_enumeration() {
+        type Case = (usize, Vec<(&'static [u8], usize)>);
+        let cases: Vec<Case> = vec![
+            (4, vec![(b"ab", 1), (b"1", 1)]),
+            (5, vec![(b"ab", 1), (b"12", 2), (b"#", 1)]),
+            (6, vec![(b"abc", 0), (b"12", 3)]),
+            (6, vec![(b"abc", 2), (b"12", 2), (b"#", 2)]),
+            (4, vec![(b"abc", 4)]),
+            (7, vec![(b"a", 1), (b"b", 1), (b"c", 1), (b"d", 1)]),
+            (5, vec![(b"ab", 0), (b"1", 0)]),
+            (6, vec![(b"abcd", 1), (b"12", 0), (b"#!", 3)]),
+        ];
+        for (length, classes) in cases {
+            let p = policy(length, &classes);
+            let expected = BigUint::from(brute_force(&p).len());
+            assert_eq!(p.count_by_table(), expected, "table {length} {classes:?}");
+            assert_eq!(p.count(), expected, "count {length} {classes:?}");
+            if classes.iter().all(|(_, m)| *m <= 1) {
+                assert_eq!(
+                    p.count_by_inclusion_exclusion(),
+                    expected,
+                    "i-e {length} {classes:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn both_counting_methods_agree_on_real_policies() {
+        for length in [4usize, 16, 64, 128] {
+            for legacy in [
+                Policy::legacy(length as i64, true, true).unwrap(),
+                Policy::legacy(length as i64, false, true).unwrap(),
+                PasswordOptions {
+                    length: length as i64,
+                    ..PasswordOptions::default()
+                }
+                .policy()
+                .unwrap(),
+            ] {
+                assert_eq!(
+                    legacy.count_by_table(),
+                    legacy.count_by_inclusion_exclusion()
+                );
+            }
+        }
+    }
+
+    /// Samples `samples` passwords with `method` and checks every valid string of a tiny policy comes up
+    /// with frequency 1/N within 6 standard deviations, and no invalid string at all.
+    fn exact_distribution(
+        p: &Policy,
+        method: Method,
+        rng: &mut impl TryCryptoRng,
+        samples: usize,
+    ) -> Result<(), String> {
+        let valid = brute_force(p);
+        let mut counts: HashMap<Vec<u8>, u64> = HashMap::new();
+        for _ in 0..samples {
+            let s = p.generate_with(method, rng).map_err(|e| e.to_string())?;
+            *counts.entry(s.into_bytes()).or_default() += 1;
+        }
+        if counts.keys().any(|s| !valid.contains(s)) {
+            return Err("an invalid string was generated".into());
+        }
+        let prob = 1.0 / valid.len() as f64;
+        let expected = samples as f64 * prob;
+        let sigma = (samples as f64 * prob * (1.0 - prob)).sqrt();
+        for s in &valid {
+            let observed = counts.get(s).copied().unwrap_or(0) as f64;
+            if (observed - expected).abs() > 6.0 * sigma {
+                return Err(format!(
+                    "{:?}: observed {observed}, expected {expected:.1} ± {:.1}",
+                    String::from_utf8_lossy(s),
+                    6.0 * sigma
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn every_valid_string_is_equally_likely_with_both_methods() {
+        // Small enough to enumerate: 2 or 3 digits among 4 positions, letters elsewhere.
+        let p = policy(4, &[(b"abc", 1), (b"12", 2)]);
+        assert_eq!(
+            brute_force(&p).len(),
+            6 * 4 * 9 + 4 * 8 * 3,
+            "C(4,2)·2²·3² + C(4,3)·2³·3"
+        );
+        let mut rng = StdRng::seed_from_u64(21);
+        exact_distribution(&p, Method::Counting, &mut rng, 50_000).unwrap();
+        exact_distribution(&p, Method::Rejection, &mut rng, 50_000).unwrap();
+    }
+
+    /// Exact probability that one given position holds one given character of class `j`: fix it, and the
+    /// other `L−1` positions must still meet the minimums, with one fewer needed from class `j`.
+    fn exact_char_probability(p: &Policy, j: usize) -> f64 {
+        let rest = Policy::from_classes(
+            p.length() - 1,
+            p.classes()
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let min = if i == j {
+                        c.min.saturating_sub(1)
+                    } else {
+                        c.min
+                    };
+                    (c.kind, c.chars.clone(), min)
+                })
+                .collect(),
+        )
+        .unwrap();
+        ratio(&rest.count(), &p.count())
+    }
+
+    fn ratio(a: &BigUint, b: &BigUint) -> f64 {
+        (super::super::entropy::log2(a) - super::super::entropy::log2(b)).exp2()
+    }
+
+    /// Per-character counts over `samples` passwords against their exact expectations, 6 sigma per character.
+    fn frequencies_match(
+        p: &Policy,
+        method: Method,
+        rng: &mut impl TryCryptoRng,
+        samples: usize,
+    ) -> Result<(), String> {
+        let mut counts: HashMap<u8, u64> = HashMap::new();
+        for _ in 0..samples {
+            let s = p.generate_with(method, rng).map_err(|e| e.to_string())?;
+            for b in s.bytes() {
+                *counts.entry(b).or_default() += 1;
+            }
+        }
+        let trials = (samples * p.length()) as f64;
+        let mut total_probability = 0.0;
+        for (j, class) in p.classes().iter().enumerate() {
+            let prob = exact_char_probability(p, j);
+            total_probability += prob * class.chars.len() as f64;
+            let sigma = (trials * prob * (1.0 - prob)).sqrt();
+            for c in &class.chars {
+                let observed = counts.get(c).copied().unwrap_or(0) as f64;
+                if (observed - trials * prob).abs() > 6.0 * sigma {
+                    return Err(format!(
+                        "{:?}: observed {observed}, expected {:.1} ± {:.1}",
+                        *c as char,
+                        trials * prob,
+                        6.0 * sigma
+                    ));
+                }
+            }
+        }
+        if (total_probability - 1.0).abs() > 1e-9 {
+            return Err(format!("probabilities sum to {total_probability}"));
+        }
+        Ok(())
+    }
+
+    fn large_minimums() -> Policy {
+        PasswordOptions {
+            length: 12,
+            digits: ClassOption {
+                enabled: true,
+                min: Some(5),
+            },
+            symbols: ClassOption {
+                enabled: true,
+                min: Some(4),
+            },
+            ..PasswordOptions::default()
+        }
+        .policy()
+        .unwrap()
+    }
+
+    #[test]
+    fn large_minimums_use_counting_and_match_exact_frequencies() {
+        let p = large_minimums();
+        assert!(!p.rejection_is_fast());
+        // A digit is far more likely than a letter here: 5 of 12 positions at least are digits.
+        assert!(exact_char_probability(&p, 2) > 5.0 * exact_char_probability(&p, 0));
+        frequencies_match(&p, Method::Counting, &mut StdRng::seed_from_u64(31), 8_000).unwrap();
+    }
+
+    #[test]
+    fn default_policy_matches_exact_frequencies() {
+        let p = PasswordOptions {
+            length: 6,
+            ..PasswordOptions::default()
+        }
+        .policy()
+        .unwrap();
+        assert!(p.rejection_is_fast());
+        frequencies_match(
+            &p,
+            Method::Rejection,
+            &mut StdRng::seed_from_u64(33),
+            15_000,
+        )
+        .unwrap();
+        frequencies_match(&p, Method::Counting, &mut StdRng::seed_from_u64(34), 15_000).unwrap();
+    }
+
+    /// Bytes `uniform % 200`: 0..55 twice as likely as the rest — the classic modulo bias.
+    struct ModuloBiasedRng(StdRng);
+    impl rand::TryRng for ModuloBiasedRng {
+        type Error = std::convert::Infallible;
+        fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+            self.0.try_next_u32()
+        }
+        fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+            self.0.try_next_u64()
+        }
+        fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+            self.0.try_fill_bytes(dst)?;
+            dst.iter_mut().for_each(|b| *b %= 200);
+            Ok(())
+        }
+    }
+    impl TryCryptoRng for ModuloBiasedRng {}
+
+    /// Exactly 8 symbols and 4 digits: many draws from the 28 symbols, where modulo bias shifts 4 of them by
+    /// about 9%.
+    fn symbols_heavy() -> Policy {
+        PasswordOptions {
+            length: 12,
+            lowercase: ClassOption {
+                enabled: false,
+                min: None,
+            },
+            uppercase: ClassOption {
+                enabled: false,
+                min: None,
+            },
+            digits: ClassOption {
+                enabled: true,
+                min: Some(4),
+            },
+            symbols: ClassOption {
+                enabled: true,
+                min: Some(8),
+            },
+            ..PasswordOptions::default()
+        }
+        .policy()
+        .unwrap()
+    }
+
+    #[test]
+    fn a_biased_rng_fails_the_counting_frequency_check() {
+        let p = symbols_heavy();
+        assert!(!p.rejection_is_fast());
+        frequencies_match(&p, Method::Counting, &mut StdRng::seed_from_u64(37), 30_000).unwrap();
+        let result = frequencies_match(
+            &p,
+            Method::Counting,
+            &mut ModuloBiasedRng(StdRng::seed_from_u64(35)),
+            30_000,
+        );
+        assert!(
+            result.is_err(),
+            "the frequency check must catch modulo bias"
+        );
+    }
+
+    #[test]
+    fn huge_minimums_are_fast_and_exact_in_shape() {
+        // Rejection would need ~10^40 tries here; counting needs one pass.
+        let p = PasswordOptions {
+            length: 128,
+            lowercase: ClassOption {
+                enabled: true,
+                min: Some(30),
+            },
+            uppercase: ClassOption {
+                enabled: true,
+                min: Some(30),
+            },
+            digits: ClassOption {
+                enabled: true,
+                min: Some(30),
+            },
+            symbols: ClassOption {
+                enabled: true,
+                min: Some(30),
+            },
+            ..PasswordOptions::default()
+        }
+        .policy()
+        .unwrap();
+        let mut rng = StdRng::seed_from_u64(36);
+        for _ in 0..3 {
+            let s = p.generate(&mut rng).unwrap();
+            assert_eq!(s.len(), 128);
+            assert!(p.is_satisfied_by(s.as_bytes()), "{s}");
+        }
+    }
+
+    /// Hand-computed counts and their entropies.
+    #[test]
+    fn exact_entropy_table() {
+        let on = |min| ClassOption {
+            enabled: true,
+            min: Some(min),
+        };
+        let off = ClassOption {
+            enabled: false,
+            min: None,
+        };
+        let only = |length, lowercase, uppercase, digits, symbols| PasswordOptions {
+            length,
+            lowercase,
+            uppercase,
+            digits,
+            symbols,
+            ..PasswordOptions::default()
+        };
+        let cases: Vec<(Policy, u128, f64)> = vec![
+            // 26^8 = 208827064576 → 8·log2(26)
+            (
+                only(8, on(1), off, off, off).policy().unwrap(),
+                208_827_064_576,
+                37.603_517_745_128_734,
+            ),
+            // digits only, no minimum: 10^10
+            (
+                only(10, off, off, on(0), off).policy().unwrap(),
+                10_000_000_000,
+                33.219_280_948_873_624,
+            ),
+            // legacy letters+digits, length 4: 62^4 − 52^4 − 10^4 = 14776336 − 7311616 − 10000
+            (
+                Policy::legacy(4, true, false).unwrap(),
+                7_454_720,
+                22.829_722_735_086_058,
+            ),
+            // legacy all classes, length 4: 94^4 − 42^4 − 84^4 − 62^4 + 32^4 + 10^4 + 52^4 − 0^4
+            (
+                Policy::legacy(4, true, true).unwrap(),
+                78_074_896 - 3_111_696 - 49_787_136 - 14_776_336 + 1_048_576 + 10_000 + 7_311_616,
+                24.161_919_165_427_25,
+            ),
+            // exactly 2 digits and 2 symbols of 4 (minimums fill the length): C(4,2)·10²·28² = 6·100·784
+            (
+                only(4, off, off, on(2), on(2)).policy().unwrap(),
+                470_400,
+                18.843_528_534_611_09,
+            ),
+            // 4 lowercase without look-alikes (o, l): 24^4
+            (
+                PasswordOptions {
+                    exclude_ambiguous: true,
+                    ..only(4, on(0), off, off, off)
+                }
+                .policy()
+                .unwrap(),
+                331_776,
+                18.339_850_002_884_624,
+            ),
+        ];
+        for (p, count, bits) in cases {
+            assert_eq!(p.count(), BigUint::from(count), "{p:?}");
+            assert_eq!(p.count_by_table(), BigUint::from(count), "{p:?}");
+            assert!(
+                (p.entropy_bits() - bits).abs() < 1e-9,
+                "{p:?}: {}",
+                p.entropy_bits()
+            );
+        }
+        // 94^128 with every class required once: just under 128·log2(94) = 839.0069…
+        let big = Policy::legacy(128, true, true).unwrap();
+        let bits = big.entropy_bits();
+        assert!(
+            bits < 128.0 * 94f64.log2() && bits > 128.0 * 94f64.log2() - 1e-6,
+            "{bits}"
+        );
+        // Passphrases: 6·log2(7776) = 77.548875…; with a digit, + log2(60).
+        let phrase = super::super::PassphrasePolicy::new(6, "-", false, false).unwrap();
+        assert!((phrase.entropy_bits() - 77.548_875_021_634_7).abs() < 1e-9);
+        let phrase = super::super::PassphrasePolicy::new(6, "-", true, true).unwrap();
+        assert!(
+            (phrase.entropy_bits() - (77.548_875_021_634_7 + 5.906_890_595_608_519)).abs() < 1e-9
+        );
+    }
+
+    /// Options drawn at random, mostly valid, sometimes impossible.
+    fn options() -> impl Strategy<Value = PasswordOptions> {
+        let class = (any::<bool>(), proptest::option::of(0usize..12))
+            .prop_map(|(enabled, min)| ClassOption { enabled, min });
+        (
+            4i64..=128,
+            [class.clone(), class.clone(), class.clone(), class],
+            any::<bool>(),
+            proptest::collection::vec(
+                proptest::sample::select(b"abcdeXYZ0123!#$%&*".to_vec()),
+                0..6,
+            ),
+            proptest::option::of(proptest::collection::vec(
+                proptest::sample::select(b"!#$%&*+-=?@^_~".to_vec()),
+                0..6,
+            )),
+        )
+            .prop_map(
+                |(
+                    length,
+                    [lowercase, uppercase, digits, symbols],
+                    exclude_ambiguous,
+                    exclude,
+                    symbol_set,
+                )| {
+                    PasswordOptions {
+                        length,
+                        lowercase,
+                        uppercase,
+                        digits,
+                        symbols,
+                        exclude_ambiguous,
+                        exclude: String::from_utf8(exclude).unwrap_or_default(),
+                        symbol_set: symbol_set.map(|s| String::from_utf8(s).unwrap_or_default()),
+                    }
+                },
+            )
+    }
+
+    /// The expected outcome, decided independently of `PasswordOptions::policy`.
+    fn expected_error(o: &PasswordOptions) -> Option<PolicyError> {
+        let classes = [
+            (ClassKind::Lowercase, o.lowercase, LOWERCASE.to_vec()),
+            (ClassKind::Uppercase, o.uppercase, UPPERCASE.to_vec()),
+            (ClassKind::Digits, o.digits, DIGITS.to_vec()),
+            (
+                ClassKind::Symbols,
+                o.symbols,
+                o.symbol_set
+                    .as_ref()
+                    .map_or(SAFE_SYMBOLS.to_vec(), |s| s.as_bytes().to_vec()),
+            ),
+        ];
+        if let Some((kind, _, _)) = classes
+            .iter()
+            .find(|(_, c, _)| !c.enabled && c.min.unwrap_or(0) > 0)
+        {
+            return Some(PolicyError::MinimumForDisabledClass(*kind));
+        }
+        let enabled: Vec<_> = classes.iter().filter(|(_, c, _)| c.enabled).collect();
+        if enabled.is_empty() {
+            return Some(PolicyError::NoClasses);
+        }
+        for (kind, _, chars) in &enabled {
+            let left = chars
+                .iter()
+                .filter(|b| {
+                    let ambiguous = o.exclude_ambiguous && AMBIGUOUS.contains(b);
+                    !ambiguous && !o.exclude.as_bytes().contains(b)
+                })
+                .count();
+            if left == 0 {
+                return Some(PolicyError::ClassEmptied(*kind));
+            }
+        }
+        let required: usize = enabled.iter().map(|(_, c, _)| c.min.unwrap_or(1)).sum();
+        (required > o.length as usize).then_some(PolicyError::MinimumsExceedLength {
+            required,
+            length: o.length as usize,
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+        #[test]
+        fn valid_policies_hold_and_impossible_ones_are_typed_errors(o in options(), seed in any::<u64>()) {
+            match (o.policy(), expected_error(&o)) {
+                (Err(got), Some(want)) => prop_assert_eq!(got, want),
+                (Err(got), None) => prop_assert!(false, "unexpected error {:?}", got),
+                (Ok(p), Some(want)) => prop_assert!(false, "expected {:?}, got {:?}", want, p),
+                (Ok(p), None) => {
+                    let mut rng = StdRng::seed_from_u64(seed);
+                    let s = p.generate(&mut rng).unwrap();
+                    prop_assert_eq!(s.len(), o.length as usize);
+                    for b in s.bytes() {
+                        prop_assert!(p.alphabet().contains(&b));
+                        prop_assert!(!o.exclude.as_bytes().contains(&b), "excluded {:?} in {}", b as char, s);
+                        prop_assert!(!(o.exclude_ambiguous && AMBIGUOUS.contains(&b)), "ambiguous in {}", s);
+                    }
+                    let count_in = |set: &[u8]| s.bytes().filter(|b| set.contains(b)).count();
+                    let symbols = o.symbol_set.clone().map_or(SAFE_SYMBOLS.to_vec(), String::into_bytes);
+                    for (option, set) in [
+                        (o.lowercase, LOWERCASE),
+                        (o.uppercase, UPPERCASE),
+                        (o.digits, DIGITS),
+                        (o.symbols, symbols.as_slice()),
+                    ] {
+                        if option.enabled {
+                            prop_assert!(count_in(set) >= option.min.unwrap_or(1), "{} {:?}", s, option);
+                        } else {
+                            prop_assert_eq!(count_in(set), 0, "{}", s);
+                        }
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn counts_by_table_and_inclusion_exclusion_agree(length in 1usize..40, sizes in proptest::collection::vec(1usize..30, 1..5)) {
+            let alphabet: Vec<u8> = (33u8..127).collect();
+            let mut offset = 0;
+            let mut classes = Vec::new();
+            for s in &sizes {
+                classes.push((ClassKind::Symbols, alphabet[offset..offset + s].to_vec(), 1));
+                offset += s;
+                if offset + 30 > alphabet.len() { break; }
+            }
+            if let Ok(p) = Policy::from_classes(length, classes) {
+                prop_assert_eq!(p.count_by_table(), p.count_by_inclusion_exclusion());
+            }
+        }
+    }
+}
