@@ -322,26 +322,46 @@ impl Policy {
         &self,
         rng: &mut R,
     ) -> Result<String, GenerationError> {
+        let mut many = self.generate_many(1, rng)?;
+        many.pop()
+            .ok_or(GenerationError::Internal("no password generated"))
+    }
+
+    /// `n` independent passwords; the counting table, when needed, is built once for all of them.
+    pub fn generate_many<R: TryCryptoRng + ?Sized>(
+        &self,
+        n: usize,
+        rng: &mut R,
+    ) -> Result<Vec<String>, GenerationError> {
         let method = if self.rejection_is_fast() {
             Method::Rejection
         } else {
             Method::Counting
         };
-        self.generate_with(method, rng)
+        self.generate_with(method, n, rng)
     }
 
     pub(crate) fn generate_with<R: TryCryptoRng + ?Sized>(
         &self,
         method: Method,
+        n: usize,
         rng: &mut R,
-    ) -> Result<String, GenerationError> {
+    ) -> Result<Vec<String>, GenerationError> {
         let mut sampler = Sampler::new(rng);
-        let bytes = match method {
-            Method::Rejection => self.by_rejection(&mut sampler)?,
-            Method::Counting => self.by_counting(&mut sampler)?,
+        let table = match method {
+            Method::Rejection => None,
+            Method::Counting => Some(Table::new(self)),
         };
-        // Every byte comes from an ASCII class, so this conversion cannot fail; map it anyway.
-        String::from_utf8(bytes).map_err(|_| GenerationError::Internal("non-ASCII class"))
+        (0..n)
+            .map(|_| {
+                let bytes = match &table {
+                    None => self.by_rejection(&mut sampler)?,
+                    Some(table) => self.by_counting(table, &mut sampler)?,
+                };
+                // Every byte comes from an ASCII class, so this conversion cannot fail; map it anyway.
+                String::from_utf8(bytes).map_err(|_| GenerationError::Internal("non-ASCII class"))
+            })
+            .collect()
     }
 
     fn by_rejection<R: TryCryptoRng + ?Sized>(
@@ -363,9 +383,9 @@ impl Policy {
 
     fn by_counting<R: TryCryptoRng + ?Sized>(
         &self,
+        table: &Table,
         sampler: &mut Sampler<'_, R>,
     ) -> Result<Vec<u8>, GenerationError> {
-        let table = Table::new(self);
         let mut remaining = self.length;
         let mut counts = vec![0usize; self.classes.len()];
         // Last class first: how many of the `remaining` positions it takes, weighted by the number of
@@ -583,8 +603,10 @@ mod tests {
     ) -> Result<(), String> {
         let valid = brute_force(p);
         let mut counts: HashMap<Vec<u8>, u64> = HashMap::new();
-        for _ in 0..samples {
-            let s = p.generate_with(method, rng).map_err(|e| e.to_string())?;
+        for s in p
+            .generate_with(method, samples, rng)
+            .map_err(|e| e.to_string())?
+        {
             *counts.entry(s.into_bytes()).or_default() += 1;
         }
         if counts.keys().any(|s| !valid.contains(s)) {
@@ -654,8 +676,10 @@ mod tests {
         samples: usize,
     ) -> Result<(), String> {
         let mut counts: HashMap<u8, u64> = HashMap::new();
-        for _ in 0..samples {
-            let s = p.generate_with(method, rng).map_err(|e| e.to_string())?;
+        for s in p
+            .generate_with(method, samples, rng)
+            .map_err(|e| e.to_string())?
+        {
             for b in s.bytes() {
                 *counts.entry(b).or_default() += 1;
             }
