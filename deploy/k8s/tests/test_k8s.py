@@ -21,6 +21,7 @@ Environment: KUBECTL (default kubectl), PROMTOOL (promtool), VENV (.cache/venv) 
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import os
 import re
@@ -1271,6 +1272,10 @@ def hardening_checklist_dev():
 def hardening_checklist_prod():
     probs = hardening_problems(render("prod"), "prod")
     assert not probs, "\n".join(f"[{c}] {m}" for c, m in probs)
+    zero = sorted({c["image"] for w in workloads(render("prod")) + workloads(render("dev"))
+                   for c in containers(pod_spec(w)) if c["image"].endswith("@sha256:" + "0" * 64)})
+    if zero:
+        print(f"    note: placeholder digests still in place (set the real ones before deploying): {zero}")
 
 
 @test
@@ -1488,6 +1493,7 @@ def need_binary(name, package):
     return found
 
 
+@functools.cache
 def app_binary() -> str:
     """GIROPOPS_BIN, or the debug binary of the current tree (`cargo build` is a no-op when it is up to date,
     and never runs a stale build left over from another commit)."""
