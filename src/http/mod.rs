@@ -8,6 +8,7 @@ mod middleware;
 mod openapi;
 mod ops;
 mod pages;
+pub mod parsing;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -102,15 +102,15 @@ struct IndexPage {
 
 /// What the form asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct FormRequest {
-    length: i64,
-    digits: bool,
-    punctuation: bool,
+pub struct FormRequest {
+    pub length: i64,
+    pub digits: bool,
+    pub punctuation: bool,
 }
 
 /// Form fields as the original page posts them; checkboxes send `on` and are absent when unchecked.
 /// Unknown fields are ignored; repeated ones are an error (which one would the user have meant?).
-fn parse_form(pairs: &[(String, String)]) -> Result<FormRequest, ApiError> {
+pub fn parse_form(pairs: &[(String, String)]) -> Result<FormRequest, ApiError> {
     let mut length = None;
     let mut digits = None;
     let mut punctuation = None;
