@@ -27,6 +27,10 @@ pub enum Command {
     Serve(Box<ServeConfig>),
     /// Probe the local server's /healthz; exit 0 when healthy, 1 otherwise (for HEALTHCHECK: no curl in the image).
     Healthcheck(HealthcheckConfig),
+    /// Print passwords (one per line, or --json); never touches a store. Impossible policy: exit 2.
+    Generate(crate::cli::GenerateArgs),
+    /// Print passphrases from the EFF large wordlist (one per line, or --json). Impossible request: exit 2.
+    Passphrase(crate::cli::PassphraseArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -70,6 +74,47 @@ pub struct ServeConfig {
     #[arg(long, env = "SHUTDOWN_TIMEOUT", value_name = "SHUTDOWN_TIMEOUT", default_value = "20s",
           value_parser = parse_duration)]
     pub shutdown_timeout: Duration,
+
+    /// Requests served at once (probes and /metrics excepted); beyond it, an immediate 503 with Retry-After
+    /// instead of a queue.
+    #[arg(long, env = "MAX_CONCURRENCY", value_name = "MAX_CONCURRENCY", default_value_t = 256,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_concurrency: u32,
+
+    /// Open client connections at once; beyond it, new connections wait in the kernel's backlog.
+    #[arg(long, env = "MAX_CONNECTIONS", value_name = "MAX_CONNECTIONS", default_value_t = 4096,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections: u32,
+
+    /// A client that has not sent its whole request head within this time is disconnected (slow clients).
+    #[arg(long, env = "HEADER_READ_TIMEOUT", value_name = "HEADER_READ_TIMEOUT", default_value = "5s",
+          value_parser = parse_duration)]
+    pub header_read_timeout: Duration,
+
+    /// Redis operations in flight at once; beyond it (a slow Redis), the history is skipped for that
+    /// request instead of piling up.
+    #[arg(long, env = "REDIS_MAX_IN_FLIGHT", value_name = "REDIS_MAX_IN_FLIGHT", default_value_t = 64,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub redis_max_in_flight: u32,
+
+    /// Generations (POST requests) per minute per client address; 0 turns the limit off.
+    #[arg(
+        long,
+        env = "RATE_LIMIT",
+        value_name = "RATE_LIMIT",
+        default_value_t = 0
+    )]
+    pub rate_limit: u32,
+
+    /// Proxies (comma-separated CIDRs, e.g. `10.0.0.0/8`) whose `X-Forwarded-For` names the client for the rate
+    /// limit; from any other peer the header is ignored.
+    #[arg(
+        long,
+        env = "TRUSTED_PROXIES",
+        value_name = "TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 
     /// Log format: `text` (default on a terminal) or `json` (default otherwise).
     #[arg(long, env = "LOG_FORMAT", value_name = "LOG_FORMAT")]
@@ -288,6 +333,12 @@ mod tests {
             "SHUTDOWN_TIMEOUT",
             "LOG_FORMAT",
             "LOG_LEVEL",
+            "MAX_CONCURRENCY",
+            "MAX_CONNECTIONS",
+            "HEADER_READ_TIMEOUT",
+            "REDIS_MAX_IN_FLIGHT",
+            "RATE_LIMIT",
+            "TRUSTED_PROXIES",
         ] {
             assert!(help.contains(&format!("[env: {env}")), "--help lacks {env}");
         }

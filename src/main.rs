@@ -30,6 +30,8 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Some(Command::Generate(args)) => giropops_senhas::cli::generate(&args),
+        Some(Command::Passphrase(args)) => giropops_senhas::cli::passphrase(&args),
     }
 }
 

@@ -28,6 +28,49 @@ struct OperationLabels {
     operation: &'static str,
 }
 
+/// What kind of secret, generated through which interface.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SecretLabels {
+    kind: &'static str,
+    interface: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretKind {
+    Password,
+    Passphrase,
+}
+
+impl SecretKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecretKind::Password => "password",
+            SecretKind::Passphrase => "passphrase",
+        }
+    }
+}
+
+/// Where a secret was asked for. `Cli` runs in its own process, which serves no `/metrics`: its series is
+/// counted there and never scraped, so the server's registry only ever shows it at 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interface {
+    Page,
+    Legacy,
+    V1,
+    Cli,
+}
+
+impl Interface {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Interface::Page => "page",
+            Interface::Legacy => "legacy",
+            Interface::V1 => "v1",
+            Interface::Cli => "cli",
+        }
+    }
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct BuildLabels {
     version: &'static str,
@@ -46,7 +89,10 @@ pub struct Metrics {
     pub http_requests: Family<RequestLabels, Counter>,
     pub http_duration: Family<RouteLabels, Histogram>,
     pub http_in_flight: Gauge,
+    /// Redis operations waiting for an answer; bounded by REDIS_MAX_IN_FLIGHT.
+    pub store_in_flight: Gauge,
     store_errors: Family<OperationLabels, Counter>,
+    secrets_generated: Family<SecretLabels, Counter>,
 }
 
 /// Set at build time by the release scripts (`GIROPOPS_REVISION=$(git rev-parse HEAD)`).
@@ -84,6 +130,12 @@ impl Metrics {
             "HTTP requests being served right now",
             http_in_flight.clone(),
         );
+        let store_in_flight = Gauge::default();
+        registry.register(
+            "giropops_store_operations_in_flight",
+            "History store operations waiting for an answer",
+            store_in_flight.clone(),
+        );
         let store_errors = Family::<OperationLabels, Counter>::default();
         registry.register(
             "giropops_store_errors",
@@ -97,6 +149,22 @@ impl Metrics {
                     operation: operation.as_str(),
                 })
                 .get();
+        }
+        let secrets_generated = Family::<SecretLabels, Counter>::default();
+        registry.register(
+            "giropops_secrets_generated",
+            "Secrets generated, by kind (password, passphrase) and interface (page, legacy, v1, cli)",
+            secrets_generated.clone(),
+        );
+        for kind in [SecretKind::Password, SecretKind::Passphrase] {
+            for interface in [Interface::Page, Interface::Legacy, Interface::V1] {
+                let _ = secrets_generated
+                    .get_or_create(&SecretLabels {
+                        kind: kind.as_str(),
+                        interface: interface.as_str(),
+                    })
+                    .get();
+            }
         }
         registry.register(
             "giropops_build",
@@ -112,8 +180,21 @@ impl Metrics {
             http_requests,
             http_duration,
             http_in_flight,
+            store_in_flight,
             store_errors,
+            secrets_generated,
         }
+    }
+
+    /// Counts `n` generated secrets in `senha_gerada_total` and in `giropops_secrets_generated_total`.
+    pub fn secrets_generated(&self, kind: SecretKind, interface: Interface, n: u64) {
+        self.passwords_generated.inc_by(n);
+        self.secrets_generated
+            .get_or_create(&SecretLabels {
+                kind: kind.as_str(),
+                interface: interface.as_str(),
+            })
+            .inc_by(n);
     }
 
     pub fn store_error(&self, operation: Operation) {
@@ -129,6 +210,22 @@ impl Metrics {
         let mut out = String::with_capacity(4096);
         prometheus_client::encoding::text::encode(&mut out, &self.registry)?;
         Ok(out)
+    }
+}
+
+/// Counts one unit of work in a gauge until dropped, also when the work is cancelled (client gone, timeout).
+pub struct InFlight<'a>(&'a Gauge);
+
+impl<'a> InFlight<'a> {
+    pub fn enter(gauge: &'a Gauge) -> Self {
+        gauge.inc();
+        Self(gauge)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.dec();
     }
 }
 
@@ -154,5 +251,20 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("giropops_build_info{version=\""), "{text}");
+        m.secrets_generated(SecretKind::Passphrase, Interface::V1, 3);
+        let text = m.encode().unwrap();
+        assert!(text.contains("senha_gerada_total 4"), "{text}");
+        assert!(
+            text.contains(
+                "giropops_secrets_generated_total{kind=\"passphrase\",interface=\"v1\"} 3"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "giropops_secrets_generated_total{kind=\"password\",interface=\"page\"} 0"
+            ),
+            "{text}"
+        );
     }
 }

@@ -2,13 +2,24 @@
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
+use axum::extract::ConnectInfo;
+use hyper::Request;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
 use thiserror::Error;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
+use tower::Service;
 
 use crate::config::ServeConfig;
 use crate::http::{AppState, router};
-use crate::store::{HistoryLimits, Store, StoreError, StoreTarget};
+use crate::metrics::Metrics;
+use crate::store::{HistoryLimits, Store, StoreBounds, StoreError, StoreTarget};
 
 #[derive(Debug, Error)]
 pub enum ServeError {
@@ -21,7 +32,7 @@ pub enum ServeError {
     Store(#[from] StoreError),
     #[error("cannot install the signal handlers: {0}")]
     Signals(std::io::Error),
-    #[error("server failed: {0}")]
+    #[error("cannot read the listening address: {0}")]
     Serve(std::io::Error),
     #[error("requests were still in flight after SHUTDOWN_TIMEOUT ({0:?})")]
     DrainTimeout(Duration),
@@ -33,7 +44,16 @@ pub fn build_state(config: &ServeConfig, target: &StoreTarget) -> Result<AppStat
         size: usize::from(config.history_size),
         ttl: config.history_ttl,
     };
-    let store = Store::new(target, limits, config.redis_timeout)?;
+    let metrics = Metrics::new();
+    let store = Store::new(
+        target,
+        limits,
+        StoreBounds {
+            timeout: config.redis_timeout,
+            max_in_flight: config.redis_max_in_flight as usize,
+            in_flight: metrics.store_in_flight.clone(),
+        },
+    )?;
     match target {
         StoreTarget::Memory => tracing::info!(
             "history: embedded in-memory store (set REDIS_URL or REDIS_HOST to use Redis)"
@@ -50,7 +70,7 @@ pub fn build_state(config: &ServeConfig, target: &StoreTarget) -> Result<AppStat
             }
         }
     }
-    Ok(AppState::new(store, limits.size, config.request_timeout))
+    Ok(AppState::new(store, metrics, config))
 }
 
 /// Serves until SIGTERM/SIGINT, then: readiness 503 at once, keep serving for SHUTDOWN_DELAY, stop
@@ -83,22 +103,64 @@ pub async fn serve(config: ServeConfig, state: AppState) -> Result<(), ServeErro
         let _ = drain_tx.send(true);
     });
 
-    let mut graceful_rx = drain_rx.clone();
-    let server = axum::serve(listener, router(state)).with_graceful_shutdown(async move {
-        let _ = graceful_rx.wait_for(|drain| *drain).await;
-    });
-    let mut deadline_rx = drain_rx;
-    let timeout = config.shutdown_timeout;
-    tokio::select! {
-        result = server => result.map_err(ServeError::Serve)?,
-        _ = async {
-            let _ = deadline_rx.wait_for(|drain| *drain).await;
-            tokio::time::sleep(timeout).await;
-        } => return Err(ServeError::DrainTimeout(timeout)),
+    let app = router(state);
+    let connections = Arc::new(Semaphore::new(config.max_connections as usize));
+    let graceful = GracefulShutdown::new();
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        // Slow clients: the whole request head within HEADER_READ_TIMEOUT, or the connection is closed.
+        .header_read_timeout(config.header_read_timeout)
+        // Bounds the request head (URL + headers); hyper answers 431 beyond it.
+        .max_buf_size(MAX_REQUEST_HEAD)
+        .keep_alive(true);
+    let mut drain = drain_rx;
+    loop {
+        // MAX_CONNECTIONS: when every slot is taken, stop accepting; the kernel backlog holds the rest.
+        let slot = tokio::select! {
+            slot = connections.clone().acquire_owned() => slot,
+            _ = drain.wait_for(|d| *d) => break,
+        };
+        let Ok(slot) = slot else { break };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // EMFILE and friends: back off instead of spinning, keep serving the others.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = drain.wait_for(|d| *d) => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let service = service_fn(move |mut request: Request<Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            app.clone().call(request.map(axum::body::Body::new))
+        });
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+            drop(slot);
+        });
     }
-    tracing::info!("shutdown complete");
-    Ok(())
+    // Stop accepting: new connections are refused from here on; accepted ones finish their requests.
+    drop(listener);
+    let timeout = config.shutdown_timeout;
+    match tokio::time::timeout(timeout, graceful.shutdown()).await {
+        Ok(()) => {
+            tracing::info!("shutdown complete");
+            Ok(())
+        }
+        Err(_) => Err(ServeError::DrainTimeout(timeout)),
+    }
 }
+
+/// Largest request head (request line + headers) accepted.
+const MAX_REQUEST_HEAD: usize = 64 * 1024;
 
 /// SIGTERM (Kubernetes, `docker stop`) and SIGINT (Ctrl+C).
 struct Signals {

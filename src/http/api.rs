@@ -118,7 +118,7 @@ pub async fn gerar_senha(
     )
     .map_err(|_| Localized(invalid_length(), lang))?;
     let senha = app
-        .generate_and_record(&policy)
+        .generate_and_record(&policy, crate::metrics::Interface::Legacy)
         .await
         .map_err(|e| Localized(e, lang))?;
     Ok(Json(GerarSenhaResponse { senha }))

@@ -9,6 +9,7 @@ use thiserror::Error;
 use utoipa::ToSchema;
 
 use super::lang::Lang;
+use crate::generator::{ClassKind, PolicyError};
 
 /// Errors a client can cause or see. Internal causes are logged where they happen, never echoed.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
@@ -31,6 +32,19 @@ pub enum ApiError {
     },
     #[error("field {0} must be a boolean")]
     InvalidFlag(&'static str),
+    #[error("field {field} must be an integer between {min} and {max}")]
+    InvalidInteger {
+        field: &'static str,
+        min: usize,
+        max: usize,
+    },
+    #[error("field {0} must be a string")]
+    InvalidString(&'static str),
+    #[error("unknown field {0}")]
+    UnknownField(String),
+    /// A policy that no secret can satisfy; the code names the conflict.
+    #[error("{0}")]
+    Policy(PolicyError),
     #[error("form field {0} has an invalid value")]
     InvalidFormField(&'static str),
     #[error("form field {0} appears more than once")]
@@ -43,6 +57,10 @@ pub enum ApiError {
     HistoryUnavailable,
     #[error("the request took too long")]
     Timeout,
+    #[error("the server is busy, try again shortly")]
+    Overloaded,
+    #[error("too many requests from this address, try again in {0} s")]
+    RateLimited(u64),
     #[error("the server could not generate a password")]
     GenerationFailed,
     #[error("internal error")]
@@ -72,11 +90,18 @@ impl ApiError {
             ApiError::BodyNotObject
             | ApiError::InvalidLength { .. }
             | ApiError::InvalidFlag(_)
+            | ApiError::InvalidInteger { .. }
+            | ApiError::InvalidString(_)
+            | ApiError::UnknownField(_)
+            | ApiError::Policy(_)
             | ApiError::InvalidFormField(_)
             | ApiError::DuplicateFormField(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::HistoryUnavailable | ApiError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::HistoryUnavailable | ApiError::Timeout | ApiError::Overloaded => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::GenerationFailed | ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -90,12 +115,27 @@ impl ApiError {
             ApiError::BodyNotObject => "body_not_object",
             ApiError::InvalidLength { .. } => "invalid_length",
             ApiError::InvalidFlag(_) => "invalid_flag",
+            ApiError::InvalidInteger { .. } => "invalid_integer",
+            ApiError::InvalidString(_) => "invalid_string",
+            ApiError::UnknownField(_) => "unknown_field",
+            ApiError::Policy(e) => match e {
+                PolicyError::LengthOutOfRange(_) => "invalid_length",
+                PolicyError::NoClasses => "no_classes_enabled",
+                PolicyError::MinimumsExceedLength { .. } => "minimums_exceed_length",
+                PolicyError::ClassEmptied(_) => "class_emptied_by_exclusions",
+                PolicyError::MinimumForDisabledClass(_) => "minimum_for_disabled_class",
+                PolicyError::InvalidSymbolSet(_) => "invalid_symbol_set",
+                PolicyError::WordsOutOfRange(_) => "invalid_words",
+                PolicyError::InvalidSeparator => "invalid_separator",
+            },
             ApiError::InvalidFormField(_) => "invalid_form_field",
             ApiError::DuplicateFormField(_) => "duplicate_form_field",
             ApiError::NotFound => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::HistoryUnavailable => "history_unavailable",
             ApiError::Timeout => "timeout",
+            ApiError::Overloaded => "overloaded",
+            ApiError::RateLimited(_) => "rate_limited",
             ApiError::GenerationFailed => "generation_failed",
             ApiError::Internal => "internal_error",
         }
@@ -126,6 +166,12 @@ impl ApiError {
                 ApiError::InvalidFlag(field) => {
                     format!("O campo {field} deve ser true ou false.")
                 }
+                ApiError::InvalidInteger { field, min, max } => {
+                    format!("O campo {field} deve ser um número inteiro entre {min} e {max}.")
+                }
+                ApiError::InvalidString(field) => format!("O campo {field} deve ser um texto."),
+                ApiError::UnknownField(field) => format!("Campo desconhecido: {field}."),
+                ApiError::Policy(e) => policy_message_pt(e),
                 ApiError::InvalidFormField(field) => {
                     format!("O campo {field} tem um valor inválido.")
                 }
@@ -138,6 +184,12 @@ impl ApiError {
                     "O histórico de senhas está indisponível no momento.".into()
                 }
                 ApiError::Timeout => "A requisição demorou demais.".into(),
+                ApiError::Overloaded => {
+                    "O servidor está ocupado; tente de novo em instantes.".into()
+                }
+                ApiError::RateLimited(seconds) => {
+                    format!("Muitas requisições deste endereço; tente de novo em {seconds} s.")
+                }
                 ApiError::GenerationFailed => "Não foi possível gerar a senha.".into(),
                 ApiError::Internal => "Erro interno.".into(),
             },
@@ -152,13 +204,59 @@ impl ApiError {
                 message: self.message(lang),
             },
         };
+        let retry_after = match &self {
+            ApiError::RateLimited(seconds) => Some(*seconds),
+            _ if self.status() == StatusCode::SERVICE_UNAVAILABLE => Some(1),
+            _ => None,
+        };
         let mut response = (self.status(), Json(body)).into_response();
-        if self.status() == StatusCode::SERVICE_UNAVAILABLE {
+        if let Some(seconds) = retry_after {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
+    }
+}
+
+fn class_pt(kind: ClassKind) -> &'static str {
+    match kind {
+        ClassKind::Letters => "letras",
+        ClassKind::Lowercase => "minúsculas",
+        ClassKind::Uppercase => "maiúsculas",
+        ClassKind::Digits => "números",
+        ClassKind::Symbols => "símbolos",
+    }
+}
+
+fn policy_message_pt(e: &PolicyError) -> String {
+    use crate::generator::passphrase::{MAX_SEPARATOR_CHARS, MAX_WORDS, MIN_WORDS};
+    use crate::generator::{MAX_LENGTH, MIN_LENGTH};
+    match e {
+        PolicyError::LengthOutOfRange(_) => {
+            format!("O tamanho deve estar entre {MIN_LENGTH} e {MAX_LENGTH}.")
+        }
+        PolicyError::NoClasses => "Ative pelo menos um tipo de caractere.".into(),
+        PolicyError::MinimumsExceedLength { required, length } => {
+            format!("Os mínimos somam {required} caracteres, mais que o tamanho {length}.")
+        }
+        PolicyError::ClassEmptied(kind) => format!(
+            "As exclusões deixaram vazio o conjunto de {}.",
+            class_pt(*kind)
+        ),
+        PolicyError::MinimumForDisabledClass(kind) => format!(
+            "Há um mínimo para {}, mas esse tipo está desativado.",
+            class_pt(*kind)
+        ),
+        PolicyError::InvalidSymbolSet(c) => {
+            format!("O conjunto de símbolos só aceita pontuação ASCII, não {c:?}.")
+        }
+        PolicyError::WordsOutOfRange(_) => {
+            format!("O número de palavras deve estar entre {MIN_WORDS} e {MAX_WORDS}.")
+        }
+        PolicyError::InvalidSeparator => format!(
+            "O separador pode ter até {MAX_SEPARATOR_CHARS} caracteres, sem letras nem caracteres de controle."
+        ),
     }
 }
 

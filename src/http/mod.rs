@@ -1,9 +1,11 @@
 //! HTTP: the shared state, the router, and the routes grouped by audience (pages, api, ops).
 
 mod api;
+mod api_v1;
 mod body;
 mod error;
 mod lang;
+mod limits;
 mod middleware;
 mod openapi;
 mod ops;
@@ -20,8 +22,9 @@ use axum::routing::{get, post};
 pub use error::ApiError;
 pub use lang::Lang;
 
-use crate::generator::{self, Policy};
-use crate::metrics::Metrics;
+use crate::config::ServeConfig;
+use crate::generator::{PassphrasePolicy, Policy};
+use crate::metrics::{Interface, Metrics, SecretKind};
 use crate::store::{Operation, Store};
 
 /// What every handler shares. Cheap to clone.
@@ -34,16 +37,23 @@ struct Inner {
     shutting_down: AtomicBool,
     history_enabled: bool,
     request_timeout: Duration,
+    concurrency: limits::ConcurrencyLimit,
+    rate_limit: Option<limits::RateLimiter>,
+    trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl AppState {
-    pub fn new(store: Store, history_size: usize, request_timeout: Duration) -> Self {
+    pub fn new(store: Store, metrics: Metrics, config: &ServeConfig) -> Self {
         Self(Arc::new(Inner {
             store,
-            metrics: Metrics::new(),
+            metrics,
             shutting_down: AtomicBool::new(false),
-            history_enabled: history_size > 0,
-            request_timeout,
+            history_enabled: config.history_size > 0,
+            request_timeout: config.request_timeout,
+            concurrency: limits::ConcurrencyLimit::new(config.max_concurrency as usize),
+            rate_limit: (config.rate_limit > 0)
+                .then(|| limits::RateLimiter::new(config.rate_limit)),
+            trusted_proxies: config.trusted_proxies.clone(),
         }))
     }
 
@@ -66,16 +76,41 @@ impl AppState {
 
     /// Generates from the OS CSPRNG, counts it, and records it in the history. A history failure is logged and
     /// counted but does not fail the generation: the user still gets a password.
-    pub async fn generate_and_record(&self, policy: &Policy) -> Result<String, ApiError> {
-        let password = generator::generate(policy, &mut rand::rngs::SysRng).map_err(|e| {
-            tracing::error!(error = %e, "password generation failed");
-            ApiError::GenerationFailed
-        })?;
-        self.0.metrics.passwords_generated.inc();
-        if let Err(e) = self.0.store.push(&password).await {
+    pub async fn generate_and_record(
+        &self,
+        policy: &Policy,
+        interface: Interface,
+    ) -> Result<String, ApiError> {
+        let password = policy
+            .generate(&mut rand::rngs::SysRng)
+            .map_err(generation_failed)?;
+        self.count_generated(SecretKind::Password, interface, 1);
+        self.record(&password).await;
+        Ok(password)
+    }
+
+    /// A passphrase for the page: generated, counted and recorded like its passwords.
+    pub async fn passphrase_and_record(
+        &self,
+        policy: &PassphrasePolicy,
+    ) -> Result<String, ApiError> {
+        let phrase = policy
+            .generate(&mut rand::rngs::SysRng)
+            .map_err(generation_failed)?;
+        self.count_generated(SecretKind::Passphrase, Interface::Page, 1);
+        self.record(&phrase).await;
+        Ok(phrase)
+    }
+
+    /// Counts secrets in `senha_gerada_total` and `giropops_secrets_generated_total{kind,interface}`.
+    pub fn count_generated(&self, kind: SecretKind, interface: Interface, n: usize) {
+        self.0.metrics.secrets_generated(kind, interface, n as u64);
+    }
+
+    async fn record(&self, secret: &str) {
+        if let Err(e) = self.0.store.push(secret).await {
             self.store_failed(Operation::Push, &e);
         }
-        Ok(password)
     }
 
     /// The history, newest first; empty when disabled.
@@ -99,12 +134,20 @@ impl AppState {
     }
 }
 
+/// Logs a generation failure (never the secret: there is none) and hides the cause from the client.
+fn generation_failed(e: crate::generator::GenerationError) -> ApiError {
+    tracing::error!(error = %e, "secret generation failed");
+    ApiError::GenerationFailed
+}
+
 /// The whole application: every route, the fallbacks and the middleware. Tests build it too.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::index).post(pages::generate))
         .route("/api/gerar-senha", post(api::gerar_senha))
         .route("/api/senhas", get(api::senhas))
+        .route("/api/v1/passwords", post(api_v1::passwords))
+        .route("/api/v1/passphrases", post(api_v1::passphrases))
         .route("/api/openapi.json", get(openapi::document))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
@@ -113,6 +156,14 @@ pub fn router(state: AppState) -> Router {
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(body::BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::rate_limit,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::limit_concurrency,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::observe,

@@ -3,7 +3,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::{api, error, ops, pages};
+use super::{api, api_v1, error, ops, pages};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -15,6 +15,8 @@ use super::{api, error, ops, pages};
     paths(
         api::gerar_senha,
         api::senhas,
+        api_v1::passwords,
+        api_v1::passphrases,
         ops::healthz,
         ops::readyz,
         ops::metrics,
@@ -24,6 +26,7 @@ use super::{api, error, ops, pages};
     components(schemas(error::ErrorBody, error::ErrorDetail)),
     tags(
         (name = "legacy", description = "The original app's API, field for field"),
+        (name = "v1", description = "Password policies and passphrases, with entropy; never recorded in the history"),
         (name = "page", description = "The HTML page"),
         (name = "ops", description = "Probes and metrics"),
     )

@@ -236,7 +236,10 @@ pub async fn generate(State(app): State<AppState>, lang: Lang, request: Request)
     let mut page_error = None;
     let mut password = None;
     match Policy::legacy(form.length, form.digits, form.punctuation) {
-        Ok(policy) => match app.generate_and_record(&policy).await {
+        Ok(policy) => match app
+            .generate_and_record(&policy, crate::metrics::Interface::Page)
+            .await
+        {
             Ok(p) => password = Some(p),
             Err(e) => page_error = Some(e),
         },

@@ -25,10 +25,21 @@ pub struct HistoryLimits {
 }
 
 /// Store failures. The message never contains a password or a credential.
+/// How store operations are bounded: in time, and in how many wait at once.
+#[derive(Clone)]
+pub struct StoreBounds {
+    pub timeout: Duration,
+    pub max_in_flight: usize,
+    /// Exposed as `giropops_store_operations_in_flight`.
+    pub in_flight: prometheus_client::metrics::gauge::Gauge,
+}
+
 #[derive(Debug, Error)]
 pub enum StoreError {
     #[error("store operation timed out after {0:?}")]
     Timeout(Duration),
+    #[error("too many store operations in flight ({0}); skipped")]
+    Busy(usize),
     #[error("redis: {0}")]
     Redis(String),
 }
@@ -63,11 +74,11 @@ impl Store {
     pub fn new(
         target: &StoreTarget,
         limits: HistoryLimits,
-        timeout: Duration,
+        bounds: StoreBounds,
     ) -> Result<Self, StoreError> {
         Ok(match target {
             StoreTarget::Memory => Store::Memory(MemoryStore::new(limits)),
-            StoreTarget::Redis(redis) => Store::Redis(RedisStore::new(redis, limits, timeout)?),
+            StoreTarget::Redis(redis) => Store::Redis(RedisStore::new(redis, limits, bounds)?),
         })
     }
 

@@ -15,13 +15,18 @@ use redis::sentinel::{SentinelClient, SentinelClientBuilder, SentinelServerType}
 use redis::{AsyncConnectionConfig, Client, ConnectionAddr, RedisResult, TlsCertificates, TlsMode};
 
 use super::target::{RedisTarget, Topology};
-use super::{HISTORY_KEY, HistoryLimits, StoreError};
+use super::{HISTORY_KEY, HistoryLimits, StoreBounds, StoreError};
+use crate::metrics::InFlight;
 
 #[derive(Clone)]
 pub struct RedisStore {
     backend: Backend,
     limits: HistoryLimits,
     timeout: Duration,
+    /// Slots for operations waiting on Redis: a slow Redis cannot pile up unbounded work.
+    slots: Arc<tokio::sync::Semaphore>,
+    max_in_flight: usize,
+    in_flight: prometheus_client::metrics::gauge::Gauge,
 }
 
 #[derive(Clone)]
@@ -37,8 +42,9 @@ impl RedisStore {
     pub fn new(
         target: &RedisTarget,
         limits: HistoryLimits,
-        timeout: Duration,
+        bounds: StoreBounds,
     ) -> Result<Self, StoreError> {
+        let timeout = bounds.timeout;
         let certificates = target.tls.as_ref().map(|tls| TlsCertificates {
             client_tls: None,
             root_cert: tls.ca_pem.clone(),
@@ -127,6 +133,9 @@ impl RedisStore {
             backend,
             limits,
             timeout,
+            slots: Arc::new(tokio::sync::Semaphore::new(bounds.max_in_flight)),
+            max_in_flight: bounds.max_in_flight,
+            in_flight: bounds.in_flight,
         })
     }
 
@@ -169,6 +178,10 @@ impl RedisStore {
         &self,
         request: Request<'_>,
     ) -> Result<T, StoreError> {
+        let Ok(_slot) = self.slots.try_acquire() else {
+            return Err(StoreError::Busy(self.max_in_flight));
+        };
+        let _counted = InFlight::enter(&self.in_flight);
         let attempt = async {
             let mut connection = self.connection().await?;
             let result = match request {
