@@ -306,7 +306,7 @@ async fn the_english_page_and_its_refresh_link() {
     assert_eq!(lang, "en");
     // The refresh control is a plain link: it works without JavaScript.
     let refresh = client
-        .find(Locator::Css("a[href='/#historico']"))
+        .find(Locator::Css("a[href$='#historico']"))
         .await
         .unwrap();
     refresh.click().await.unwrap();

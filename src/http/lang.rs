@@ -44,6 +44,26 @@ impl Lang {
             .map_or(Lang::Pt, Lang::negotiate)
     }
 
+    /// `?lang=en` / `?lang=pt` (the page's language switch, which needs no JavaScript) wins over the header.
+    pub fn from_query(query: &str) -> Option<Self> {
+        query
+            .split('&')
+            .filter_map(|pair| pair.strip_prefix("lang="))
+            .find_map(|value| match value {
+                "en" => Some(Lang::En),
+                "pt" | "pt-BR" => Some(Lang::Pt),
+                _ => None,
+            })
+    }
+
+    /// The value of `?lang=` that selects this language.
+    pub fn query_value(self) -> &'static str {
+        match self {
+            Lang::Pt => "pt",
+            Lang::En => "en",
+        }
+    }
+
     pub fn html_tag(self) -> &'static str {
         match self {
             Lang::Pt => "pt-BR",
@@ -56,7 +76,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Lang::from_headers(&parts.headers))
+        Ok(parts
+            .uri
+            .query()
+            .and_then(Lang::from_query)
+            .unwrap_or_else(|| Lang::from_headers(&parts.headers)))
     }
 }
 
@@ -74,5 +98,13 @@ mod tests {
         assert_eq!(Lang::negotiate("en;q=0.2, pt;q=0.8"), Lang::Pt);
         assert_eq!(Lang::negotiate("en;q=0"), Lang::Pt);
         assert_eq!(Lang::negotiate("de"), Lang::Pt);
+    }
+
+    #[test]
+    fn query_switch() {
+        assert_eq!(Lang::from_query("lang=en"), Some(Lang::En));
+        assert_eq!(Lang::from_query("x=1&lang=pt"), Some(Lang::Pt));
+        assert_eq!(Lang::from_query("lang=fr"), None);
+        assert_eq!(Lang::from_query("language=en"), None);
     }
 }

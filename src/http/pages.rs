@@ -38,6 +38,9 @@ pub struct Texts {
     history_unavailable: &'static str,
     history_empty: &'static str,
     footer: &'static str,
+    /// The language switch: a plain link, so it works without JavaScript.
+    switch_label: &'static str,
+    switch_to: &'static str,
 }
 
 const PT: Texts = Texts {
@@ -60,6 +63,8 @@ const PT: Texts = Texts {
     history_unavailable: "O histórico está indisponível no momento; a geração continua funcionando.",
     history_empty: "Nenhuma senha criada ainda.",
     footer: "Senhas geradas com o gerador criptográfico do sistema operacional",
+    switch_label: "English",
+    switch_to: "en",
 };
 
 const EN: Texts = Texts {
@@ -82,12 +87,16 @@ const EN: Texts = Texts {
     history_unavailable: "The history is unavailable right now; generation still works.",
     history_empty: "No passwords yet.",
     footer: "Passwords come from the operating system's cryptographic generator",
+    switch_label: "Português",
+    switch_to: "pt",
 };
 
 #[derive(Template)]
 #[template(path = "index.html")]
 struct IndexPage {
     lang: &'static str,
+    /// `?lang=` of this page, kept by the form and the refresh link.
+    lang_query: &'static str,
     t: &'static Texts,
     version: &'static str,
     length: i64,
@@ -168,6 +177,7 @@ impl IndexPage {
         };
         Self {
             lang: lang.html_tag(),
+            lang_query: lang.query_value(),
             t: match lang {
                 Lang::Pt => &PT,
                 Lang::En => &EN,
