@@ -86,6 +86,7 @@ DEB=$(ls "$APTDIR"/cache/cosign_*.deb)
 rm -rf "$DEST/root"
 dpkg-deb -x "$DEB" "$DEST/root"
 "$BIN" version >/dev/null
+dpkg-deb -f "$DEB" Version > "$DEST/VERSION"   # `cosign version` of Debian's build says only "devel"
 echo "cosign-fetch: $(basename "$DEB") unpacked into ${DEST#$PWD/}/root" >&2
 rm -rf "$APTDIR/lists" # 60+ MB of package lists: not needed any more
 echo "$BIN"

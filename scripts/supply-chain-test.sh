@@ -221,7 +221,7 @@ if has sign; then
   echo "--- sign"
   COSIGN=$(bash scripts/cosign-fetch.sh)
   export COSIGN COSIGN_TLOG=0 REGISTRY_INSECURE=1 COSIGN_PASSWORD="test-$RANDOM-$RANDOM"
-  echo "  cosign: $("$COSIGN" version 2>&1 | awk '/^GitVersion/ {print $2}')"
+  echo "  cosign: $COSIGN ($(cat .cache/cosign/VERSION 2>/dev/null || "$COSIGN" version 2>&1 | awk '/^GitVersion/ {print $2}'))"
   start_registry "$T/registry"
   echo "  registry: docker-registry on $REGISTRY"
   mkdir -p "$T/key1" "$T/key2"
