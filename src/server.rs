@@ -108,9 +108,11 @@ pub async fn serve(config: ServeConfig, state: AppState) -> Result<(), ServeErro
     let graceful = GracefulShutdown::new();
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
-        // Slow clients: the whole request head within HEADER_READ_TIMEOUT, or the connection is closed.
+        // Slow clients: the whole request head within HEADER_READ_TIMEOUT, or the connection is closed. The
+        // timer also runs while a keep-alive connection waits for its next request, so it is the idle timeout.
         .header_read_timeout(config.header_read_timeout)
-        // Bounds the request head (URL + headers); hyper answers 431 beyond it.
+        // Bounds the request head (URL + headers); hyper answers 431 beyond it (checked per read, so a
+        // head may overshoot by one read's worth before it is refused).
         .max_buf_size(MAX_REQUEST_HEAD)
         .keep_alive(true);
     let mut drain = drain_rx;
