@@ -398,6 +398,11 @@ async fn sentinel_failover_under_traffic_loses_no_generation() {
     for t in traffic {
         t.await.unwrap();
     }
+    eprintln!(
+        "figures: sentinel failover under traffic: {} requests, {} failed",
+        sent.load(Ordering::Relaxed),
+        failed.load(Ordering::Relaxed)
+    );
     assert!(sent.load(Ordering::Relaxed) > 0);
     assert_eq!(
         failed.load(Ordering::Relaxed),

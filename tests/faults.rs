@@ -157,6 +157,7 @@ async fn redis_killed_under_load_and_restarted() {
     )
     .await;
     let (sent, failed) = load.finish().await;
+    eprintln!("figures: redis killed and restarted under load: {sent} requests, {failed} failed");
     assert!(sent > 200, "{sent}");
     assert_eq!(failed, 0, "generations failed while Redis was down");
     assert_eq!(
@@ -228,6 +229,10 @@ async fn slow_redis_gets_degraded_answers_and_bounded_store_work() {
     }
     sampling.store(false, Ordering::Relaxed);
     sampler.await.unwrap();
+    eprintln!(
+        "figures: frozen Redis, 60 concurrent generations: 60 answered 200, peak store operations in flight {}",
+        peak.load(Ordering::Relaxed)
+    );
     assert!(
         peak.load(Ordering::Relaxed) >= 1,
         "the sampler saw the store busy"
@@ -317,6 +322,7 @@ async fn overload_gets_fast_503s_with_retry_after_and_recovers() {
     }
     assert!(served <= 2 && served >= 1, "served {served}");
     assert_eq!(served + refused, 12);
+    eprintln!("figures: overload with MAX_CONCURRENCY=2: {served} served, {refused} refused with 503");
     signal(pid, "CONT");
     // Recovers by itself; memory did not balloon.
     wait_for_async(
@@ -564,6 +570,7 @@ async fn sigterm_under_load_drains_without_errors() {
     )
     .await;
     let (sent, failed) = load.finish().await;
+    eprintln!("figures: SIGTERM under load: {sent} requests, {failed} failed");
     assert_eq!(
         failed, 0,
         "{failed} of {sent} requests failed during the drain"
