@@ -320,9 +320,11 @@ async fn overload_gets_fast_503s_with_retry_after_and_recovers() {
             other => panic!("unexpected status {other}"),
         }
     }
-    assert!(served <= 2 && served >= 1, "served {served}");
+    assert!((1..=2).contains(&served), "served {served}");
     assert_eq!(served + refused, 12);
-    eprintln!("figures: overload with MAX_CONCURRENCY=2: {served} served, {refused} refused with 503");
+    eprintln!(
+        "figures: overload with MAX_CONCURRENCY=2: {served} served, {refused} refused with 503"
+    );
     signal(pid, "CONT");
     // Recovers by itself; memory did not balloon.
     wait_for_async(
