@@ -106,3 +106,9 @@ bench-smoke: ## the benchmark's code path, a second per case, checks only that e
 
 bench-profile: ## perf profile of POST /api/gerar-senha with Redis: instructions and CPU per request, by component
 	bash bench/profile.sh $(BENCH_ARGS)
+
+# ---- hard to break (README: "Testes", "Confiabilidade") -------------------------------------------------------
+.PHONY: api-fuzz
+
+api-fuzz: ## schemathesis from /api/openapi.json against the binary (embedded store, then Redis): no 5xx, no schema violation
+	bash scripts/fuzz-api.sh

@@ -38,3 +38,4 @@ stage k8s    bash scripts/k8s-check.sh
 stage image  bash scripts/image-test.sh
 stage supply-chain bash scripts/supply-chain-test.sh
 stage bench-smoke python3 bench/bench.py --smoke
+stage api-fuzz bash scripts/fuzz-api.sh

@@ -18,14 +18,37 @@ use crate::generator::{MAX_LENGTH, MIN_LENGTH, Policy};
 #[schema(example = json!({"tamanho": 12, "incluir_numeros": true, "incluir_caracteres_especiais": true}))]
 pub struct GerarSenhaRequest {
     /// Password length, 4–128 (default 8). A JSON integer, or a string of digits like the original's `int()`.
-    #[schema(value_type = Option<u32>, minimum = 4, maximum = 128, default = 8)]
+    #[schema(schema_with = tamanho_schema, required = false)]
     pub tamanho: i64,
     /// Include digits 0–9 (at least one). JSON boolean only.
-    #[schema(default = false)]
+    #[schema(default = false, required = false)]
     pub incluir_numeros: bool,
     /// Include the 32 ASCII punctuation characters (at least one). JSON boolean only.
-    #[schema(default = false)]
+    #[schema(default = false, required = false)]
     pub incluir_caracteres_especiais: bool,
+}
+
+/// `tamanho` exactly as accepted: an integer 4–128, or 1–9 ASCII digits whose value is 4–128 (`"0012"`).
+fn tamanho_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+    OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(MIN_LENGTH as i64))
+                .maximum(Some(MAX_LENGTH as i64)),
+        )
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(9))
+                .pattern(Some("^0*([4-9]|[1-9][0-9]|1[01][0-9]|12[0-8])$")),
+        )
+        .description(Some(
+            "Password length, 4–128 (default 8). A JSON integer, or a string of digits like the original's `int()`.",
+        ))
+        .default(Some(serde_json::json!(DEFAULT_API_LENGTH)))
+        .into()
 }
 
 pub const DEFAULT_API_LENGTH: i64 = 8;
@@ -58,10 +81,20 @@ fn invalid_length() -> ApiError {
 /// A JSON integer, or a string of ASCII digits; anything else (floats, booleans, null, "-5", "1e3") is `None`.
 fn parse_length(value: &Value) -> Option<i64> {
     match value {
-        Value::Number(n) => n.as_i64(),
+        Value::Number(n) => json_integer(n),
         Value::String(s) => parse_digits(s),
         _ => None,
     }
+}
+
+/// A JSON number with an integer value: `12`, and also `12.0` or `1.2e1`, which JSON Schema's `integer` (the
+/// OpenAPI document) includes and the original's `int()` took. `12.7` and magnitudes beyond 2^53 (not exact
+/// as floats) are `None`.
+pub fn json_integer(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| {
+        let f = n.as_f64()?;
+        (f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0).then_some(f as i64)
+    })
 }
 
 /// A non-empty string of ASCII digits, at most 9 of them (anything longer is out of range anyway).
@@ -172,6 +205,8 @@ mod tests {
     #[test]
     fn length_as_integer_or_digit_string() {
         assert_eq!(request(json!({"tamanho": 12})).unwrap().tamanho, 12);
+        assert_eq!(request(json!({"tamanho": 12.0})).unwrap().tamanho, 12);
+        assert_eq!(request(json!({"tamanho": 1.2e1})).unwrap().tamanho, 12);
         assert_eq!(request(json!({"tamanho": "12"})).unwrap().tamanho, 12);
         assert_eq!(request(json!({"tamanho": "0012"})).unwrap().tamanho, 12);
         for bad in [

@@ -28,37 +28,43 @@ const MAX_TEXT: usize = 256;
 #[derive(Debug, Clone, PartialEq, Eq, ToSchema)]
 #[schema(example = json!({"length": 20, "symbols": false, "min_digits": 3, "exclude_ambiguous": true, "count": 2}))]
 #[allow(dead_code)] // documents the body; parsed field by field below
+#[serde(deny_unknown_fields)] // documents `additionalProperties: false`: unknown fields are rejected
 pub struct PasswordsRequest {
-    #[schema(minimum = 4, maximum = 128, default = 16)]
+    #[schema(nullable = false, minimum = 4, maximum = 128, default = 16)]
     length: Option<u32>,
-    #[schema(default = true)]
+    #[schema(nullable = false, default = true)]
     lowercase: Option<bool>,
-    #[schema(default = true)]
+    #[schema(nullable = false, default = true)]
     uppercase: Option<bool>,
-    #[schema(default = true)]
+    #[schema(nullable = false, default = true)]
     digits: Option<bool>,
-    #[schema(default = true)]
+    #[schema(nullable = false, default = true)]
     symbols: Option<bool>,
     /// Minimum lowercase letters (default 1 when the class is on; must be 0 or absent when it is off).
-    #[schema(minimum = 0, maximum = 128)]
+    #[schema(nullable = false, minimum = 0, maximum = 128)]
     min_lowercase: Option<u32>,
-    #[schema(minimum = 0, maximum = 128)]
+    #[schema(nullable = false, minimum = 0, maximum = 128)]
     min_uppercase: Option<u32>,
-    #[schema(minimum = 0, maximum = 128)]
+    #[schema(nullable = false, minimum = 0, maximum = 128)]
     min_digits: Option<u32>,
-    #[schema(minimum = 0, maximum = 128)]
+    #[schema(nullable = false, minimum = 0, maximum = 128)]
     min_symbols: Option<u32>,
     /// Leave out the look-alikes `0 O o 1 l I |`.
-    #[schema(default = false)]
+    #[schema(nullable = false, default = false)]
     exclude_ambiguous: Option<bool>,
     /// Characters never to use.
-    #[schema(default = "", max_length = 256)]
+    #[schema(nullable = false, default = "", max_length = 256)]
     exclude: Option<String>,
     /// The symbols to draw from: ASCII punctuation only. Default: the 32 ASCII punctuation characters without
     /// quotes, backslash and backtick.
-    #[schema(default = "!#$%&()*+,-./:;<=>?@[]^_{|}~", max_length = 256)]
+    #[schema(
+        nullable = false,
+        default = "!#$%&()*+,-./:;<=>?@[]^_{|}~",
+        max_length = 256,
+        pattern = "^[!-/:-@\\[-`{-~]*$"
+    )]
     symbol_set: Option<String>,
-    #[schema(minimum = 1, maximum = 100, default = 1)]
+    #[schema(nullable = false, minimum = 1, maximum = 100, default = 1)]
     count: Option<u32>,
 }
 
@@ -66,20 +72,21 @@ pub struct PasswordsRequest {
 #[derive(Debug, Clone, PartialEq, Eq, ToSchema)]
 #[schema(example = json!({"words": 5, "separator": " ", "capitalize": true, "include_number": true}))]
 #[allow(dead_code)] // documents the body; parsed field by field below
+#[serde(deny_unknown_fields)] // documents `additionalProperties: false`: unknown fields are rejected
 pub struct PassphrasesRequest {
     /// Words from the EFF large wordlist (7,776 words, 12.925 bits each).
-    #[schema(minimum = 3, maximum = 20, default = 6)]
+    #[schema(nullable = false, minimum = 3, maximum = 20, default = 6)]
     words: Option<u32>,
     /// Up to 5 characters, no letters.
-    #[schema(default = "-", max_length = 5)]
+    #[schema(nullable = false, default = "-", max_length = 5)]
     separator: Option<String>,
     /// Capitalise the first letter of each word.
-    #[schema(default = false)]
+    #[schema(nullable = false, default = false)]
     capitalize: Option<bool>,
     /// Append one random digit to one random word.
-    #[schema(default = false)]
+    #[schema(nullable = false, default = false)]
     include_number: Option<bool>,
-    #[schema(minimum = 1, maximum = 100, default = 1)]
+    #[schema(nullable = false, minimum = 1, maximum = 100, default = 1)]
     count: Option<u32>,
 }
 
@@ -131,8 +138,7 @@ impl<'a> Fields<'a> {
         let invalid = ApiError::InvalidInteger { field, min, max };
         match self.0.get(field) {
             None => Ok(None),
-            Some(Value::Number(n)) => n
-                .as_u64()
+            Some(Value::Number(n)) => super::api::json_integer(n)
                 .and_then(|v| usize::try_from(v).ok())
                 .filter(|v| (min..=max).contains(v))
                 .map(Some)
@@ -177,7 +183,8 @@ pub fn password_request(body: &Map<String, Value>) -> Result<(PasswordOptions, u
     let length = match f.0.get("length") {
         None => DEFAULT_LENGTH,
         Some(v) => v
-            .as_i64()
+            .as_number()
+            .and_then(super::api::json_integer)
             .filter(|l| (MIN_LENGTH as i64..=MAX_LENGTH as i64).contains(l))
             .ok_or(ApiError::InvalidLength {
                 field: "length",

@@ -220,9 +220,29 @@ pub async fn index(State(app): State<AppState>, lang: Lang) -> Response {
         .into_response_with(StatusCode::OK)
 }
 
+/// The form's fields as [`parse_form`] accepts them, for the OpenAPI document (exact, so API fuzzing can
+/// tell valid input from invalid). Unknown fields are ignored; a repeated known field is a 422.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // documents the body; parsed by `parse_form`
+struct FormFields {
+    /// Password length 4–128 (default 8): up to 9 ASCII digits, surrounding spaces ignored.
+    #[schema(
+        pattern = "^[ \\t\\r\\n]*(0{0,8}[4-9]|0{0,7}[1-9][0-9]|0{0,6}(1[01][0-9]|12[0-8]))[ \\t\\r\\n]*$",
+        nullable = false,
+        default = "8"
+    )]
+    tamanho: Option<String>,
+    /// Include digits (a checkbox: `on`; absent when unchecked).
+    #[schema(pattern = "^(on|true|1)$", nullable = false)]
+    incluir_numeros: Option<String>,
+    /// Include punctuation (a checkbox: `on`; absent when unchecked).
+    #[schema(pattern = "^(on|true|1)$", nullable = false)]
+    incluir_caracteres_especiais: Option<String>,
+}
+
 /// Form post: generates, records, and renders the page with the password; bad input re-renders with a message.
 #[utoipa::path(post, path = "/", tag = "page",
-    request_body(content_type = "application/x-www-form-urlencoded",
+    request_body(content = FormFields, content_type = "application/x-www-form-urlencoded",
         description = "Fields `tamanho` (4–128), `incluir_numeros=on`, `incluir_caracteres_especiais=on`"),
     responses(
         (status = 200, description = "HTML page with the generated password", content_type = "text/html"),
