@@ -95,15 +95,7 @@ async fn history_size_zero_disables_the_history() {
     app.generate(8, false, false).await;
     let (status, body) = app.get_json("/api/senhas").await;
     assert_eq!((status, body), (200, json!([])));
-    let page = app
-        .client
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.get_text("/").await;
     assert!(page.contains("histórico está desativado"), "{page}");
 }
 
@@ -160,15 +152,7 @@ async fn page_escapes_punctuation_in_passwords() {
     for _ in 0..30 {
         app.generate(64, false, true).await;
     }
-    let page = app
-        .client
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.get_text("/").await;
     let (_, history) = app.history().await;
     for senha in &history {
         if senha.contains(['<', '>', '"', '&', '\'']) {
@@ -236,15 +220,7 @@ async fn strict_headers_on_every_response() {
 #[tokio::test]
 async fn page_loads_nothing_from_other_origins_and_has_no_inline_code() {
     let app = App::start(&[]);
-    let page = app
-        .client
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.get_text("/").await;
     assert!(
         !page.contains("http://") && !page.contains("https://"),
         "external URL in the page"

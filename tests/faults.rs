@@ -24,26 +24,6 @@ fn signal(pid: u32, name: &str) {
     );
 }
 
-async fn metric(app: &App, name: &str) -> f64 {
-    // A fresh connection: pooled ones may have been closed as idle (HEADER_READ_TIMEOUT).
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(0)
-        .build()
-        .unwrap();
-    let text = client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0.0)
-}
-
 fn rss_kib(pid: i32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
@@ -242,7 +222,11 @@ async fn slow_redis_gets_degraded_answers_and_bounded_store_work() {
         "store operations in flight: {}",
         peak.load(Ordering::Relaxed)
     );
-    assert!(metric(&app, "giropops_store_errors_total{operation=\"push\"}").await >= 56.0);
+    assert!(
+        app.metric("giropops_store_errors_total{operation=\"push\"}")
+            .await
+            >= 56.0
+    );
     assert_eq!(
         app.get_json("/readyz").await.0,
         503,
@@ -302,7 +286,7 @@ async fn overload_gets_fast_503s_with_retry_after_and_recovers() {
     wait_for_async(
         "both slots to be taken",
         Duration::from_secs(10),
-        || async { metric(&app, "http_requests_in_flight").await >= 3.0 },
+        || async { app.metric("http_requests_in_flight").await >= 3.0 },
     )
     .await;
     assert_eq!(app.get_json("/healthz").await.0, 200);
@@ -455,7 +439,7 @@ async fn slow_clients_are_cut_off_while_others_are_served() {
     assert!(response.starts_with("HTTP/1.1 503"), "{response}");
     // Connections were reclaimed: the in-flight gauge is back to the scrape itself.
     wait_for_async("requests to drain", Duration::from_secs(10), || async {
-        metric(&app, "http_requests_in_flight").await <= 1.0
+        app.metric("http_requests_in_flight").await <= 1.0
     })
     .await;
 }

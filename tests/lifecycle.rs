@@ -35,7 +35,7 @@ async fn sigterm_lets_the_in_flight_request_finish_and_exits_zero() {
     wait_for_async(
         "the request to be in flight",
         Duration::from_secs(10),
-        || async { in_flight_requests(&app).await >= 2 },
+        || async { app.metric("http_requests_in_flight").await >= 2.0 },
     )
     .await;
     app.signal("TERM");
@@ -56,22 +56,6 @@ async fn sigterm_lets_the_in_flight_request_finish_and_exits_zero() {
     assert_eq!(app.wait_exit(Duration::from_secs(30)), Some(0));
     let output = app.output().join("\n");
     assert!(output.contains("shutdown complete"), "{output}");
-}
-
-async fn in_flight_requests(app: &App) -> u64 {
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix("http_requests_in_flight "))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0)
 }
 
 #[tokio::test]

@@ -143,15 +143,7 @@ async fn redis_outage_degrades_and_recovers_without_restart() {
             .unwrap()
             .contains("histórico está indisponível")
     );
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.get_text("/metrics").await;
     assert!(
         metrics.contains("giropops_store_errors_total{operation=\"push\"}"),
         "{metrics}"

@@ -171,6 +171,36 @@ impl App {
         self.json_response(response).await
     }
 
+    /// `GET path` as text (the page, /metrics…).
+    pub async fn get_text(&self, path: &str) -> String {
+        let response = self
+            .client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request");
+        response.text().await.expect("response body")
+    }
+
+    /// The value of one metric line (`name` includes its labels), read on a fresh connection: pooled ones
+    /// may have been closed as idle.
+    pub async fn metric(&self, name: &str) -> f64 {
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .expect("http client");
+        let response = client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("request");
+        let text = response.text().await.expect("metrics body");
+        text.lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0.0)
+    }
+
     pub async fn get_json(&self, path: &str) -> (u16, Value) {
         let response = self
             .client
