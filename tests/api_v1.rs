@@ -144,15 +144,7 @@ async fn v1_never_writes_the_history_but_is_counted() {
         vec![legacy],
         "only the legacy password is in the history"
     );
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.get_text("/metrics").await;
     for line in [
         "senha_gerada_total 10",
         "giropops_secrets_generated_total{kind=\"password\",interface=\"legacy\"} 1",
