@@ -58,6 +58,19 @@ FEATURES_RX = [(n, re.compile(r)) for n, r in FEATURES]
 LEAF_RX = [(n, re.compile(r)) for n, r in LEAF]
 
 
+def crate_of(sym: str, kernel: bool) -> str:
+    """Where the leaf's own code comes from: kernel, the libc/allocator, or the Rust crate of the symbol."""
+    if kernel:
+        return "kernel"
+    if sym in ("[unknown]", "?", ""):
+        return "unresolved"
+    if re.match(r"^(mi_|_mi_|heap\.|c\.|compiler_rt|__|mem|str)", sym):
+        return "libc / allocator / compiler-rt"
+    s = re.sub(r"^<+", "", sym)
+    m = re.match(r"^([A-Za-z_][A-Za-z0-9_]*)::", s)
+    return m.group(1) if m else "other"
+
+
 def parse_perf_script(path: str):
     out = subprocess.run(["perf", "script", "-i", path, "-F", "period,ip,sym,dso", "--demangle"],
                          capture_output=True, text=True, errors="replace", check=True).stdout
@@ -120,6 +133,12 @@ def main() -> int:
     us_per_req = task_ms * 1000 / n if n else 0
     for name, w in by.most_common():
         print(f"{name:55} {w / total:6.1%}  {w / total * us_per_req:8.2f}")
+    crates = collections.Counter()
+    for period, frames, kernel in samples:
+        crates[crate_of(frames[0] if frames else "?", bool(kernel and kernel[0]))] += period
+    print("\nself time by where the code comes from (leaf frame; inlined code counts where it was inlined):")
+    for name, w in crates.most_common(15):
+        print(f"  {w / total:6.1%}  {w / total * us_per_req:6.2f} µs/req  {name}")
     print("\ntop leaf functions (self):")
     for sym, w in leafs.most_common(25):
         print(f"  {w / total:6.1%}  {sym[:110]}")
