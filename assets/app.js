@@ -1,4 +1,5 @@
-// giropops-senhas page behaviour: show/hide, copy (with a fallback for plain-HTTP origins), live length.
+// giropops-senhas page behaviour: show/hide, copy (with a fallback for plain-HTTP origins), live length and
+// word count, the strength meter recomputed as the options change.
 // Loaded as a file (no inline script) so the Content-Security-Policy `default-src 'self'` holds.
 'use strict';
 (function () {
@@ -58,9 +59,184 @@
     if (button.dataset.toggle) toggle(button, input); else copy(input);
   });
 
-  const range = document.getElementById('tamanho');
-  const output = document.getElementById('tamanho-valor');
-  if (range && output) {
-    range.addEventListener('input', function () { output.value = range.value; });
+  for (const [rangeId, outputId] of [['tamanho', 'tamanho-valor'], ['palavras', 'palavras-valor']]) {
+    const range = document.getElementById(rangeId);
+    const output = document.getElementById(outputId);
+    if (range && output) {
+      range.addEventListener('input', function () { output.value = range.value; });
+    }
+  }
+
+  // ---- Entropy, by the server's rules (src/generator/policy.rs, passphrase.rs, entropy.rs) ----------------
+  // The number of valid secrets is counted exactly with BigInt; entropy = log2(count), from the 64 leading bits
+  // as the server does; shown rounded to 0.1. tests/browser.rs compares these functions with the server.
+  const LOWER = 'abcdefghijklmnopqrstuvwxyz';
+  const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+  const DIGITS = '0123456789';
+  const PUNCTUATION = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
+  const SAFE_SYMBOLS = '!#$%&()*+,-./:;<=>?@[]^_{|}~';
+  const AMBIGUOUS = '0Oo1lI|';
+  const WORDLIST_SIZE = 7776n;
+
+  function log2(n) {
+    const bits = n.toString(2).length;
+    if (n <= 1n) return 0;
+    if (bits <= 64) return Math.log2(Number(n));
+    const shift = bits - 64;
+    return shift + Math.log2(Number(n >> BigInt(shift)));
+  }
+
+  function rounded(bits) { return Math.round(bits * 10) / 10; }
+
+  // Classes are [size, minimum]; the count of strings of `length` with at least `minimum` of each class:
+  // g_j(n) = sum_{k=min_j..n} C(n,k) * size_j^k * g_{j-1}(n-k).
+  function countStrings(length, classes) {
+    const binom = [];
+    for (let n = 0; n <= length; n++) {
+      binom.push([1n]);
+      for (let k = 1; k <= n; k++) binom[n].push(k === n ? 1n : binom[n - 1][k - 1] + binom[n - 1][k]);
+    }
+    let g = [1n];
+    for (let n = 1; n <= length; n++) g.push(0n);
+    for (const [size, minimum] of classes) {
+      const s = BigInt(size);
+      const powers = [1n];
+      for (let k = 1; k <= length; k++) powers.push(powers[k - 1] * s);
+      const next = [];
+      for (let n = 0; n <= length; n++) {
+        let total = 0n;
+        for (let k = minimum; k <= n; k++) total += binom[n][k] * powers[k] * g[n - k];
+        next.push(total);
+      }
+      g = next;
+    }
+    return g[length];
+  }
+
+  // The legacy policy: letters always, digits and the 32 punctuation characters by flag, each at least once.
+  function legacyBits(length, digits, punctuation) {
+    if (!(length >= 4 && length <= 128)) return null;
+    const classes = [[LOWER.length + UPPER.length, 1]];
+    if (digits) classes.push([DIGITS.length, 1]);
+    if (punctuation) classes.push([PUNCTUATION.length, 1]);
+    return rounded(log2(countStrings(length, classes)));
+  }
+
+  // The v1 policy, with the field names of POST /api/v1/passwords; null when no secret satisfies it.
+  function passwordBits(o) {
+    const length = o.length === undefined ? 16 : o.length;
+    if (!(Number.isInteger(length) && length >= 4 && length <= 128)) return null;
+    let symbols = SAFE_SYMBOLS;
+    if (o.symbol_set !== undefined && o.symbol_set !== null) {
+      symbols = '';
+      for (const c of o.symbol_set) {
+        if (!/^[!-\/:-@\[-`{-~]$/.test(c)) return null;
+        if (!symbols.includes(c)) symbols += c;
+      }
+    }
+    const exclude = o.exclude || '';
+    const excluded = function (c) { return (o.exclude_ambiguous && AMBIGUOUS.includes(c)) || exclude.includes(c); };
+    const classes = [];
+    let required = 0;
+    for (const [name, chars] of [['lowercase', LOWER], ['uppercase', UPPER], ['digits', DIGITS], ['symbols', symbols]]) {
+      const enabled = o[name] === undefined ? true : o[name];
+      const min = o['min_' + name];
+      if (!enabled) {
+        if (min) return null;
+        continue;
+      }
+      const size = Array.from(chars).filter(function (c) { return !excluded(c); }).length;
+      if (size === 0) return null;
+      const minimum = min === undefined || min === null ? 1 : min;
+      required += minimum;
+      classes.push([size, minimum]);
+    }
+    if (classes.length === 0 || required > length) return null;
+    return rounded(log2(countStrings(length, classes)));
+  }
+
+  function passphraseBits(words, includeNumber) {
+    if (!(words >= 3 && words <= 20)) return null;
+    let n = WORDLIST_SIZE ** BigInt(words);
+    if (includeNumber) n *= BigInt(words * 10);
+    return rounded(log2(n));
+  }
+
+  window.giropopsEntropy = { legacy: legacyBits, password: passwordBits, passphrase: passphraseBits };
+
+  function strengthOf(bits) {
+    if (bits === null) return 'impossible';
+    if (bits < 40) return 'weak';
+    if (bits < 64) return 'fair';
+    if (bits < 100) return 'strong';
+    return 'very_strong';
+  }
+
+  function showMeter(meter, bits) {
+    const level = strengthOf(bits);
+    const words = { weak: texts.weak, fair: texts.fair, strong: texts.strong, very_strong: texts.veryStrong };
+    let text = texts.impossible;
+    if (bits !== null) {
+      let number = bits.toFixed(1);
+      if (document.documentElement.lang !== 'en') number = number.replace('.', ',');
+      text = words[level] + ' \u00b7 ' + number + ' bits';
+    }
+    meter.value = bits === null ? 0 : bits;
+    meter.setAttribute('aria-valuetext', text);
+    meter.parentElement.dataset.level = level;
+    const label = document.getElementById(meter.id + '-texto');
+    if (label) label.textContent = text;
+  }
+
+  // What the password form will post, as the server reads it: any option set → the v1 policy.
+  function passwordFormBits(form) {
+    const value = function (name) { const e = form.elements[name]; return e ? e.value : ''; };
+    const checked = function (name) { const e = form.elements[name]; return !!(e && e.checked); };
+    const length = Number(value('tamanho'));
+    const digits = checked('incluir_numeros');
+    const punctuation = checked('incluir_caracteres_especiais');
+    const optionNames = ['letras', 'min_minusculas', 'min_maiusculas', 'min_numeros', 'min_especiais', 'excluir', 'simbolos'];
+    const anyOption = checked('excluir_parecidos') || optionNames.some(function (n) { return value(n) !== ''; });
+    if (!anyOption) return legacyBits(length, digits, punctuation);
+    const minimum = function (name) {
+      const v = value(name).trim();
+      if (v === '') return undefined;
+      return /^[0-9]+$/.test(v) && Number(v) <= 128 ? Number(v) : NaN;
+    };
+    const letters = value('letras') || 'ambas';
+    const options = {
+      length: length,
+      lowercase: letters === 'ambas' || letters === 'minusculas',
+      uppercase: letters === 'ambas' || letters === 'maiusculas',
+      digits: digits,
+      symbols: punctuation,
+      min_lowercase: minimum('min_minusculas'),
+      min_uppercase: minimum('min_maiusculas'),
+      min_digits: minimum('min_numeros'),
+      min_symbols: minimum('min_especiais'),
+      exclude_ambiguous: checked('excluir_parecidos'),
+      exclude: value('excluir'),
+      symbol_set: value('simbolos') === '' ? undefined : value('simbolos'),
+    };
+    if (Object.values(options).some(function (v) { return Number.isNaN(v); })) return null;
+    return passwordBits(options);
+  }
+
+  const passwordForm = document.getElementById('form-senha');
+  const passwordMeter = document.getElementById('forca-senha');
+  if (passwordForm && passwordMeter) {
+    const update = function () { showMeter(passwordMeter, passwordFormBits(passwordForm)); };
+    passwordForm.addEventListener('input', update);
+    passwordForm.addEventListener('change', update);
+  }
+  const phraseForm = document.getElementById('form-frase');
+  const phraseMeter = document.getElementById('forca-frase');
+  if (phraseForm && phraseMeter) {
+    const update = function () {
+      showMeter(phraseMeter, passphraseBits(Number(phraseForm.elements.palavras.value),
+        phraseForm.elements.incluir_numero.checked));
+    };
+    phraseForm.addEventListener('input', update);
+    phraseForm.addEventListener('change', update);
   }
 })();
