@@ -326,3 +326,416 @@ async fn the_english_page_and_its_refresh_link() {
     );
     client.close().await.unwrap();
 }
+
+/// Reads a `<meter>`'s current value (a number) from the page.
+async fn meter_value(client: &Client, id: &str) -> f64 {
+    client
+        .execute(
+            "return document.getElementById(arguments[0]).value;",
+            vec![json!(id)],
+        )
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap_or_else(|| panic!("meter {id} has no value"))
+}
+
+/// API v1's entropy for a body (`None` for a 422: no secret satisfies it).
+async fn server_entropy(app: &App, path: &str, body: &Value) -> Option<f64> {
+    let (status, response) = app.post_json(path, body.clone()).await;
+    for list in ["passwords", "passphrases"] {
+        for s in response[list].as_array().into_iter().flatten() {
+            app.saw_password(s.as_str().unwrap_or_default());
+        }
+    }
+    match status {
+        200 => Some(response["entropy_bits"].as_f64().expect("entropy_bits")),
+        422 => None,
+        other => panic!("{path} {body}: status {other}: {response}"),
+    }
+}
+
+async fn assert_clean(driver: &ChromeDriver, client: &Client) {
+    let console = severe(&driver.console(client).await);
+    assert!(console.is_empty(), "console errors: {console:?}");
+    let csp = csp_violations(client).await;
+    assert!(csp.is_empty(), "CSP violations: {csp:?}");
+}
+
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_page_entropy_function_agrees_with_the_server() {
+    // The meter is computed in the browser by assets/app.js; the same policies through API v1 must give the
+    // same entropy (rounded to 0.1), and the same "impossible" verdict.
+    let app = App::start(&[]);
+    let driver = ChromeDriver::start();
+    let client = driver.session("pt-BR,pt").await;
+    client.goto(&app.base).await.unwrap();
+    let policies = json!([
+        {}, {"length": 4}, {"length": 128}, {"length": 5, "min_digits": 0, "min_symbols": 0},
+        {"length": 20, "symbols": false, "min_digits": 3, "exclude_ambiguous": true},
+        {"length": 12, "uppercase": false, "digits": false, "symbol_set": "@#", "min_symbols": 4, "exclude": "aeiou"},
+        {"length": 128, "min_digits": 40, "min_symbols": 40, "min_lowercase": 20},
+        {"length": 8, "lowercase": false, "uppercase": false, "symbols": false},
+        {"length": 64, "min_uppercase": 0, "min_lowercase": 7, "exclude": "abcdefXYZ!#é"},
+        {"length": 30, "symbol_set": "!\"'\\`", "exclude_ambiguous": true, "min_symbols": 9},
+        {"length": 100, "lowercase": false, "min_uppercase": 50, "min_digits": 49},
+        {"lowercase": false, "uppercase": false, "digits": false, "symbols": false},
+        {"length": 4, "min_digits": 4},
+        {"digits": false, "min_digits": 1},
+        {"exclude": "0123456789"},
+        {"symbol_set": "a"},
+        {"length": 6, "min_lowercase": 3, "min_uppercase": 3, "min_digits": 1}
+    ]);
+    let browser = client
+        .execute(
+            "return arguments[0].map(p => window.giropopsEntropy.password(p));",
+            vec![policies.clone()],
+        )
+        .await
+        .unwrap();
+    let mut compared = 0;
+    for (policy, js) in policies
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(browser.as_array().unwrap())
+    {
+        let server = server_entropy(&app, "/api/v1/passwords", policy).await;
+        assert_eq!(
+            js.as_f64(),
+            server,
+            "policy {policy}: browser {js}, server {server:?}"
+        );
+        compared += 1;
+    }
+    assert_eq!(compared, policies.as_array().unwrap().len());
+    for words in [3, 6, 7, 20] {
+        for number in [false, true] {
+            let js = client
+                .execute(
+                    "return window.giropopsEntropy.passphrase(arguments[0], arguments[1]);",
+                    vec![json!(words), json!(number)],
+                )
+                .await
+                .unwrap();
+            let body = json!({"words": words, "include_number": number});
+            let server = server_entropy(&app, "/api/v1/passphrases", &body).await;
+            assert_eq!(js.as_f64(), server, "{body}");
+        }
+    }
+    // The comparison can fail: a policy one character longer is a different number.
+    let js = client
+        .execute(
+            "return window.giropopsEntropy.password({length: 17});",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let server = server_entropy(&app, "/api/v1/passwords", &json!({"length": 16})).await;
+    assert_ne!(js.as_f64(), server);
+    // The legacy policy (the simple form) against the value the server renders for it.
+    let js = client
+        .execute(
+            "return window.giropopsEntropy.legacy(16, true, true);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(js.as_f64(), Some(meter_value(&client, "forca-senha").await));
+    assert_clean(&driver, &client).await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_options_panel_constrains_the_password_and_the_meter_follows() {
+    let app = App::start(&[]);
+    let driver = ChromeDriver::start();
+    let client = driver.session("pt-BR,pt").await;
+    client.goto(&app.base).await.unwrap();
+    client.execute(WATCH_CSP, vec![]).await.unwrap();
+    let legacy = meter_value(&client, "forca-senha").await;
+    assert_eq!(legacy, 104.6, "server-rendered: legacy, 16 characters");
+
+    // Closed by default; the summary opens it (a <details>: no JavaScript needed).
+    assert_eq!(prop(&client, "#opcoes", "open").await, "false");
+    click(&client, "#opcoes summary").await;
+    assert_eq!(prop(&client, "#opcoes", "open").await, "true");
+
+    // No symbols: still the legacy policy, a lower entropy.
+    click(&client, "#incluir_caracteres_especiais").await;
+    let no_symbols = meter_value(&client, "forca-senha").await;
+    assert!(no_symbols < legacy, "{no_symbols} < {legacy}");
+
+    // Minimum 3 digits: an option is set, the v1 policy applies; the meter equals the server's value.
+    client
+        .find(Locator::Id("min_numeros"))
+        .await
+        .unwrap()
+        .send_keys("3")
+        .await
+        .unwrap();
+    let body = json!({"length": 16, "symbols": false, "min_digits": 3});
+    let expected = server_entropy(&app, "/api/v1/passwords", &body).await;
+    assert_eq!(Some(meter_value(&client, "forca-senha").await), expected);
+
+    click(&client, "#excluir_parecidos").await;
+    let body = json!({"length": 16, "symbols": false, "min_digits": 3, "exclude_ambiguous": true});
+    let expected = server_entropy(&app, "/api/v1/passwords", &body)
+        .await
+        .unwrap();
+    assert_eq!(meter_value(&client, "forca-senha").await, expected);
+    let text = prop(&client, "#forca-senha-texto", "textContent").await;
+    let word = if expected >= 100.0 {
+        "muito forte"
+    } else {
+        "forte"
+    };
+    assert!(
+        text.starts_with(word) && text.contains(&format!("{expected:.1}").replace('.', ",")),
+        "{text}"
+    );
+    assert_eq!(
+        client
+            .find(Locator::Id("forca-senha"))
+            .await
+            .unwrap()
+            .attr("aria-valuetext")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(text.as_str())
+    );
+
+    // An impossible combination says so.
+    client
+        .find(Locator::Id("min_numeros"))
+        .await
+        .unwrap()
+        .send_keys("0")
+        .await
+        .unwrap();
+    assert_eq!(prop(&client, "#min_numeros", "value").await, "30");
+    assert_eq!(
+        prop(&client, "#forca-senha-texto", "textContent").await,
+        "combinação impossível"
+    );
+    client
+        .find(Locator::Id("min_numeros"))
+        .await
+        .unwrap()
+        .send_keys(&char::from(Key::Backspace).to_string())
+        .await
+        .unwrap();
+    assert_eq!(meter_value(&client, "forca-senha").await, expected);
+
+    std::fs::create_dir_all("target/browser").unwrap();
+    std::fs::write(
+        "target/browser/options.png",
+        client.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    click(&client, "#form-senha button[type=submit]").await;
+    let field = client
+        .wait()
+        .for_element(Locator::Id("senha-gerada"))
+        .await
+        .unwrap();
+    client.execute(WATCH_CSP, vec![]).await.unwrap();
+    let senha = field.prop("value").await.unwrap().unwrap();
+    app.saw_password(&senha);
+    assert_eq!(senha.len(), 16, "{senha}");
+    assert!(
+        senha.bytes().filter(u8::is_ascii_digit).count() >= 3,
+        "{senha}"
+    );
+    assert!(!senha.bytes().any(|b| b.is_ascii_punctuation()), "{senha}");
+    assert!(!senha.chars().any(|c| "0Oo1lI|".contains(c)), "{senha}");
+    // After the post (no JavaScript involved) the server renders the same value, with the panel open.
+    assert_eq!(meter_value(&client, "forca-senha").await, expected);
+    assert_eq!(prop(&client, "#opcoes", "open").await, "true");
+    assert_eq!(prop(&client, "#min_numeros", "value").await, "3");
+    assert_eq!(prop(&client, "#h1", "value").await, senha, "in the history");
+    assert_clean(&driver, &client).await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_passphrase_tab_generates_and_copies_a_passphrase() {
+    let app = App::start(&[]);
+    let driver = ChromeDriver::start();
+    let client = driver.session("pt-BR,pt").await;
+    client.goto(&app.base).await.unwrap();
+    // The tab is a plain link.
+    click(&client, "#aba-frase").await;
+    client
+        .wait()
+        .for_element(Locator::Id("form-frase"))
+        .await
+        .unwrap();
+    client.execute(WATCH_CSP, vec![]).await.unwrap();
+    assert_eq!(
+        client
+            .find(Locator::Id("aba-frase"))
+            .await
+            .unwrap()
+            .attr("aria-current")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("page")
+    );
+    assert_eq!(meter_value(&client, "forca-frase").await, 77.5);
+
+    // Five words (keyboard on the slider), a number, "." as separator.
+    let slider = client.find(Locator::Id("palavras")).await.unwrap();
+    slider.click().await.unwrap();
+    let keys: String = [
+        char::from(Key::Home),
+        char::from(Key::Right),
+        char::from(Key::Right),
+    ]
+    .iter()
+    .collect();
+    slider.send_keys(&keys).await.unwrap();
+    assert_eq!(prop(&client, "#palavras-valor", "value").await, "5");
+    let five = server_entropy(&app, "/api/v1/passphrases", &json!({"words": 5})).await;
+    assert_eq!(Some(meter_value(&client, "forca-frase").await), five);
+    click(&client, "#incluir_numero").await;
+    let expected = server_entropy(
+        &app,
+        "/api/v1/passphrases",
+        &json!({"words": 5, "include_number": true}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(meter_value(&client, "forca-frase").await, expected);
+    let separator = client.find(Locator::Id("separador")).await.unwrap();
+    separator.clear().await.unwrap();
+    separator.send_keys(".").await.unwrap();
+
+    click(&client, "#form-frase button[type=submit]").await;
+    let field = client
+        .wait()
+        .for_element(Locator::Id("senha-gerada"))
+        .await
+        .unwrap();
+    client.execute(WATCH_CSP, vec![]).await.unwrap();
+    let phrase = field.prop("value").await.unwrap().unwrap();
+    app.saw_password(&phrase);
+    let words: Vec<&str> = phrase.split('.').collect();
+    assert_eq!(words.len(), 5, "{phrase}");
+    assert_eq!(
+        phrase.chars().filter(char::is_ascii_digit).count(),
+        1,
+        "{phrase}"
+    );
+    assert!(
+        words.iter().all(|w| !w.is_empty()
+            && w.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')),
+        "{phrase}"
+    );
+    assert_eq!(meter_value(&client, "forca-frase").await, expected);
+    assert_eq!(prop(&client, "#separador", "value").await, ".");
+
+    click(&client, "button[data-copy=senha-gerada]").await;
+    wait_for_async("the copy confirmation", Duration::from_secs(10), || async {
+        prop(&client, "#status", "textContent")
+            .await
+            .contains("copiada")
+    })
+    .await;
+    assert_eq!(
+        prop(&client, "#h1", "value").await,
+        phrase,
+        "in the history"
+    );
+    assert_clean(&driver, &client).await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_english_page_shows_the_new_ui_in_english() {
+    let app = App::start(&[]);
+    let driver = ChromeDriver::start();
+    let client = driver.session("en-US,en").await;
+    client.goto(&app.base).await.unwrap();
+    client.execute(WATCH_CSP, vec![]).await.unwrap();
+    click(&client, "#opcoes summary").await;
+    click(&client, "#excluir_parecidos").await;
+    let visible = prop(&client, "body", "innerText").await;
+    for s in [
+        "Password",
+        "Passphrase",
+        "Options",
+        "Letters:",
+        "Lowercase and uppercase",
+        "Minimum of each kind",
+        "Exclude look-alikes",
+        "Also exclude:",
+        "Allowed special characters:",
+        "Strength:",
+        "very strong · ",
+    ] {
+        assert!(visible.contains(s), "{s:?} missing from:\n{visible}");
+    }
+    let portuguese = [
+        "Opções",
+        "Senha",
+        "Frase",
+        "Letras",
+        "Mínimo",
+        "Excluir",
+        "Força",
+        "forte",
+        "palavras",
+        "Separador",
+    ];
+    for s in portuguese {
+        assert!(
+            !visible.contains(s),
+            "{s:?} on the English page:\n{visible}"
+        );
+    }
+    click(&client, "#aba-frase").await;
+    client
+        .wait()
+        .for_element(Locator::Id("form-frase"))
+        .await
+        .unwrap();
+    let lang = client
+        .execute("return document.documentElement.lang;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(lang, "en");
+    let visible = prop(&client, "body", "innerText").await;
+    for s in [
+        "Generate a passphrase",
+        "Number of words:",
+        "Separator:",
+        "Capitalize words",
+        "Include a number",
+        "strong · 77.5 bits",
+    ] {
+        assert!(visible.contains(s), "{s:?} missing from:\n{visible}");
+    }
+    for s in portuguese {
+        assert!(
+            !visible.contains(s),
+            "{s:?} on the English page:\n{visible}"
+        );
+    }
+    assert_clean(&driver, &client).await;
+    client.close().await.unwrap();
+}
