@@ -406,6 +406,23 @@ async fn the_passphrase_tab_generates_records_and_rejects() {
             "O campo capitalizar tem um valor inválido.",
         ),
         (&[("modo", "poema")], "O campo modo tem um valor inválido."),
+        // Every known field is checked in both modes, never silently ignored.
+        (
+            &[("modo", "frase"), ("tamanho", "abc")],
+            "O campo tamanho deve ser um número inteiro entre 4 e 128.",
+        ),
+        (
+            &[("modo", "frase"), ("simbolos", "ab")],
+            "O conjunto de símbolos só aceita pontuação ASCII, não 'a'.",
+        ),
+        (
+            &[("tamanho", "12"), ("separador", "------")],
+            "O separador pode ter até 5 caracteres, sem letras nem caracteres de controle.",
+        ),
+        (
+            &[("tamanho", "12"), ("palavras", "2")],
+            "O campo palavras deve ser um número inteiro entre 3 e 20.",
+        ),
     ];
     for (fields, message) in bad {
         let (status, html) = post(&app, "/", fields).await;

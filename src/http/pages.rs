@@ -12,10 +12,12 @@ use super::body::read_form;
 use super::error::ApiError;
 use super::lang::Lang;
 use crate::generator::entropy::{Strength, rounded};
-use crate::generator::passphrase::{DEFAULT_SEPARATOR, DEFAULT_WORDS, MAX_WORDS, MIN_WORDS};
+use crate::generator::passphrase::{
+    DEFAULT_SEPARATOR, DEFAULT_WORDS, MAX_SEPARATOR_CHARS, MAX_WORDS, MIN_WORDS,
+};
 use crate::generator::{
     AMBIGUOUS, ClassOption, MAX_LENGTH, MIN_LENGTH, PassphrasePolicy, PasswordOptions, Policy,
-    SAFE_SYMBOLS,
+    PolicyError, SAFE_SYMBOLS,
 };
 
 /// The page's length control (8–64, default 16); `POST /` itself accepts 4–128 like the API.
@@ -424,7 +426,9 @@ fn option_text(value: &str, field: &'static str) -> Result<String, ApiError> {
 }
 
 /// The whole page form: [`parse_form`] for the legacy fields, then the options panel or the passphrase tab.
-/// Unknown fields are ignored; a known field repeated is an error; an empty option counts as absent.
+/// Unknown fields are ignored; a known field repeated is an error; an empty option counts as absent. Every
+/// known field is checked in both modes (the page never mixes them; a client that does gets a clear 422
+/// rather than a value silently ignored), the rules across fields only in the mode that uses them.
 pub fn parse_page_form(pairs: &[(String, String)]) -> Result<PageRequest, ApiError> {
     let mut mode = None;
     for (name, value) in pairs {
@@ -437,10 +441,8 @@ pub fn parse_page_form(pairs: &[(String, String)]) -> Result<PageRequest, ApiErr
             set_once(&mut mode, phrase, "modo")?;
         }
     }
-    if mode == Some(true) {
-        return parse_phrase_form(pairs).map(PageRequest::Passphrase);
-    }
     let form = parse_form(pairs)?;
+    let phrase = parse_phrase_form(pairs)?;
     let mut options = OptionsForm::default();
     let mut seen: Vec<&str> = Vec::new();
     for (name, value) in pairs {
@@ -471,12 +473,23 @@ pub fn parse_page_form(pairs: &[(String, String)]) -> Result<PageRequest, ApiErr
             "min_especiais" => options.min_symbols = min(value)?,
             "excluir_parecidos" => options.exclude_ambiguous = checkbox(value, field)?,
             "excluir" => options.exclude = Some(option_text(value, field)?),
-            _ => options.symbol_set = Some(option_text(value, field)?),
+            _ => {
+                let set = option_text(value, field)?;
+                if let Some(c) = set.chars().find(|c| !c.is_ascii_punctuation()) {
+                    return Err(ApiError::Policy(PolicyError::InvalidSymbolSet(c)));
+                }
+                options.symbol_set = Some(set);
+            }
         }
+    }
+    if mode == Some(true) {
+        phrase.policy()?;
+        return Ok(PageRequest::Passphrase(phrase));
     }
     Ok(PageRequest::Password(form, options))
 }
 
+/// The passphrase fields, checked one by one; [`PhraseForm::policy`] checks the separator's characters.
 fn parse_phrase_form(pairs: &[(String, String)]) -> Result<PhraseForm, ApiError> {
     let mut words = None;
     let mut separator = None;
@@ -504,14 +517,16 @@ fn parse_phrase_form(pairs: &[(String, String)]) -> Result<PhraseForm, ApiError>
             _ => {}
         }
     }
-    let phrase = PhraseForm {
+    let separator = separator.unwrap_or_else(|| DEFAULT_SEPARATOR.to_owned());
+    if separator.chars().count() > MAX_SEPARATOR_CHARS {
+        return Err(ApiError::Policy(PolicyError::InvalidSeparator));
+    }
+    Ok(PhraseForm {
         words: words.unwrap_or(DEFAULT_WORDS),
-        separator: separator.unwrap_or_else(|| DEFAULT_SEPARATOR.to_owned()),
+        separator,
         capitalize: capitalize.unwrap_or(false),
         include_number: include_number.unwrap_or(false),
-    };
-    phrase.policy()?;
-    Ok(phrase)
+    })
 }
 
 /// The options panel's inputs as the page re-renders them.
