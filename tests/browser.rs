@@ -661,6 +661,12 @@ async fn the_passphrase_tab_generates_and_copies_a_passphrase() {
         phrase,
         "in the history"
     );
+    std::fs::create_dir_all("target/browser").unwrap();
+    std::fs::write(
+        "target/browser/passphrase.png",
+        client.screenshot().await.unwrap(),
+    )
+    .unwrap();
     assert_clean(&driver, &client).await;
     client.close().await.unwrap();
 }
