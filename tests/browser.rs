@@ -745,3 +745,54 @@ async fn the_english_page_shows_the_new_ui_in_english() {
     assert_clean(&driver, &client).await;
     client.close().await.unwrap();
 }
+
+/// On `http://<ip>:5000` the page is not a secure context and `navigator.clipboard` does not exist. Loopback is
+/// always secure, so the test removes the API before the click: the fallback must still copy, and say so.
+#[tokio::test]
+async fn copy_works_without_the_clipboard_api_like_on_plain_http() {
+    let app = App::start(&[]);
+    let driver = ChromeDriver::start();
+    let client = driver.session("pt-BR,pt").await;
+    let senha = app.generate(24, true, true).await;
+    client.goto(&app.base).await.unwrap();
+    client
+        .execute(
+            "Object.defineProperty(navigator, 'clipboard', {value: undefined, configurable: true});\
+             return navigator.clipboard === undefined;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    click(&client, "button[data-copy=h1]").await;
+    wait_for_async("the copy confirmation", Duration::from_secs(10), || async {
+        prop(&client, "#status", "textContent")
+            .await
+            .contains("copiada")
+    })
+    .await;
+    client
+        .execute(
+            "const t = document.createElement('textarea'); t.id = 'paste-probe'; \
+             document.body.appendChild(t); t.focus();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let paste: String = [char::from(Key::Control), 'v', char::from(Key::Control)]
+        .iter()
+        .collect();
+    client
+        .find(Locator::Id("paste-probe"))
+        .await
+        .unwrap()
+        .send_keys(&paste)
+        .await
+        .unwrap();
+    assert_eq!(
+        prop(&client, "#paste-probe", "value").await,
+        senha,
+        "copied by the fallback"
+    );
+    assert_clean(&driver, &client).await;
+    client.close().await.unwrap();
+}
