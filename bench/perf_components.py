@@ -54,6 +54,9 @@ def classify(frames: list[str], kernel: list[bool]) -> str:
     return "other (std, core::fmt, unresolved)"
 
 
+# The system call of a kernel sample: the syscall wrapper, or the first syscall-specific function (many are inlined).
+SYSCALL_RX = re.compile(r"^(?:__(?:x64|arm64)_sys_(\w+)|do_(writev)$|ksys_(write|read)$|__sys_(recvfrom|sendto|sendmsg|"
+                        r"recvmsg)$|do_(epoll_p?wait)$|do_(futex)$)")
 FEATURES_RX = [(n, re.compile(r)) for n, r in FEATURES]
 LEAF_RX = [(n, re.compile(r)) for n, r in LEAF]
 
@@ -136,6 +139,20 @@ def main() -> int:
     crates = collections.Counter()
     for period, frames, kernel in samples:
         crates[crate_of(frames[0] if frames else "?", bool(kernel and kernel[0]))] += period
+    syscalls = collections.Counter()
+    for period, frames, kernel in samples:
+        if not (kernel and kernel[0]):
+            continue
+        name = "no syscall (interrupts, softirq, scheduler)"
+        for sym in frames:
+            m = SYSCALL_RX.match(sym)
+            if m:
+                name = next(g for g in m.groups() if g)
+                break
+        syscalls[name] += period
+    print("\nkernel time by system call (the syscall entry in the kernel call chain):")
+    for name, w in syscalls.most_common(12):
+        print(f"  {w / total:6.1%}  {w / total * us_per_req:6.2f} µs/req  {name}")
     print("\nself time by where the code comes from (leaf frame; inlined code counts where it was inlined):")
     for name, w in crates.most_common(15):
         print(f"  {w / total:6.1%}  {w / total * us_per_req:6.2f} µs/req  {name}")
