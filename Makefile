@@ -108,7 +108,16 @@ bench-profile: ## perf profile of POST /api/gerar-senha with Redis: instructions
 	bash bench/profile.sh $(BENCH_ARGS)
 
 # ---- hard to break (README: "Testes", "Confiabilidade") -------------------------------------------------------
-.PHONY: api-fuzz
+.PHONY: api-fuzz fuzz soak soak-smoke
 
 api-fuzz: ## schemathesis from /api/openapi.json against the binary (embedded store, then Redis): no 5xx, no schema violation
 	bash scripts/fuzz-api.sh
+
+fuzz: ## cargo-fuzz (nightly) on the request parsers and policies, FUZZ_SECONDS each (60); installs cargo-fuzz on first use
+	bash scripts/fuzz.sh
+
+soak: ## static binary + Redis under moderate load for SOAK_SECONDS (600): RSS and fds sampled, CSV + SVG in target/soak, fails on growth
+	python3 scripts/soak.py
+
+soak-smoke: ## the soak for 30 s (as in make test)
+	python3 scripts/soak.py --seconds 30 --interval 2

@@ -39,3 +39,4 @@ stage image  bash scripts/image-test.sh
 stage supply-chain bash scripts/supply-chain-test.sh
 stage bench-smoke python3 bench/bench.py --smoke
 stage api-fuzz bash scripts/fuzz-api.sh
+stage soak-smoke python3 scripts/soak.py --seconds 30 --interval 2
