@@ -91,8 +91,8 @@ pub struct ServeConfig {
           value_parser = parse_duration)]
     pub header_read_timeout: Duration,
 
-    /// Redis operations in flight at once; beyond it (a slow Redis), the history is skipped for that
-    /// request instead of piling up.
+    /// Redis operations in flight at once; more wait for a slot within their REDIS_TIMEOUT, so a slow Redis
+    /// never has more than this many operations piled on it.
     #[arg(long, env = "REDIS_MAX_IN_FLIGHT", value_name = "REDIS_MAX_IN_FLIGHT", default_value_t = 64,
           value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub redis_max_in_flight: u32,

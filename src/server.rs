@@ -76,6 +76,9 @@ pub fn build_state(config: &ServeConfig, target: &StoreTarget) -> Result<AppStat
 /// Serves until SIGTERM/SIGINT, then: readiness 503 at once, keep serving for SHUTDOWN_DELAY, stop
 /// accepting, let in-flight requests finish within SHUTDOWN_TIMEOUT.
 pub async fn serve(config: ServeConfig, state: AppState) -> Result<(), ServeError> {
+    // Handlers first: a SIGTERM that arrives right after "listening" must start a graceful shutdown, not
+    // kill the process with the default disposition.
+    let mut signals = Signals::install().map_err(ServeError::Signals)?;
     let addr = std::net::SocketAddr::new(config.bind, config.port);
     let listener = TcpListener::bind(addr)
         .await
@@ -89,7 +92,6 @@ pub async fn serve(config: ServeConfig, state: AppState) -> Result<(), ServeErro
     let (drain_tx, drain_rx) = watch::channel(false);
     let signal_state = state.clone();
     let delay = config.shutdown_delay;
-    let mut signals = Signals::install().map_err(ServeError::Signals)?;
     tokio::spawn(async move {
         let name = signals.recv().await;
         signal_state.begin_shutdown();

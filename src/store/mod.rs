@@ -38,7 +38,7 @@ pub struct StoreBounds {
 pub enum StoreError {
     #[error("store operation timed out after {0:?}")]
     Timeout(Duration),
-    #[error("too many store operations in flight ({0}); skipped")]
+    #[error("the store's operation slots ({0}) are closed")]
     Busy(usize),
     #[error("redis: {0}")]
     Redis(String),

@@ -171,19 +171,21 @@ impl RedisStore {
         self.query(Request::Command(&redis::cmd("PING"))).await
     }
 
-    /// Runs one command or pipeline on the current connection of the topology, bounded by REDIS_TIMEOUT
-    /// including any (re)connection. After a failure on a Sentinel or Cluster connection, the next operation
-    /// connects anew (for Sentinel: asks the sentinels where the master is now).
+    /// Runs one command or pipeline on the current connection of the topology. Everything — waiting for one of
+    /// the REDIS_MAX_IN_FLIGHT slots, (re)connecting, the round trip — fits in one REDIS_TIMEOUT, so a slow
+    /// Redis costs each request at most that long and never more than REDIS_MAX_IN_FLIGHT operations at once.
+    /// After a failure on a Sentinel or Cluster connection, the next operation connects anew (for Sentinel:
+    /// asks the sentinels where the master is now).
     async fn query<T: redis::FromRedisValue + Send>(
         &self,
         request: Request<'_>,
     ) -> Result<T, StoreError> {
-        let Ok(_slot) = self.slots.try_acquire() else {
-            return Err(StoreError::Busy(self.max_in_flight));
-        };
-        let _counted = InFlight::enter(&self.in_flight);
         let attempt = async {
-            let mut connection = self.connection().await?;
+            let Ok(_slot) = self.slots.acquire().await else {
+                return Err(StoreError::Busy(self.max_in_flight));
+            };
+            let _counted = InFlight::enter(&self.in_flight);
+            let mut connection = self.connection().await.map_err(redis_error)?;
             let result = match request {
                 Request::Command(cmd) => cmd.query_async::<T>(&mut connection).await,
                 Request::Pipeline(pipe) => pipe.query_async::<T>(&mut connection).await,
@@ -191,10 +193,10 @@ impl RedisStore {
             if let Err(e) = &result {
                 self.failed(e);
             }
-            result
+            result.map_err(redis_error)
         };
         match tokio::time::timeout(self.timeout, attempt).await {
-            Ok(result) => result.map_err(redis_error),
+            Ok(result) => result,
             Err(_) => Err(StoreError::Timeout(self.timeout)),
         }
     }
