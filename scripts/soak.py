@@ -304,7 +304,8 @@ def svg_plot(rows: list[dict], info: dict, b: Bounds, title: str) -> str:
             out.append(f'<text x="{W - R - 4}" y="{top + 14}" text-anchor="end" fill="#555">{stat_pt} '
                        f'{i["early"] * scale:.1f} → {i["late"] * scale:.1f} '
                        f'(limite +{i["allowed"] * scale:.1f})</text>')
-        for s in range(0, int(t_end) + 1, max(1, int(t_end / 10))):
+        step = next(v for v in (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600, 10**9) if v >= t_end / 10)
+        for s in range(0, int(t_end) + 1, step):
             out.append(f'<text x="{x(s):.1f}" y="{top + PH + 16}" text-anchor="middle">{s}</text>')
         out.append(f'<text x="{(L + W - R) / 2}" y="{top + PH + 34}" text-anchor="middle">segundos</text>')
     out.append("</svg>")
