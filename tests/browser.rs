@@ -123,6 +123,35 @@ async fn csp_violations(client: &Client) -> Vec<Value> {
         .unwrap_or_default()
 }
 
+/// Waits for the copy confirmation, then pastes (Ctrl+V) into a new textarea `#paste-probe` and returns what arrived.
+async fn confirm_copy_and_paste(client: &Client) -> String {
+    wait_for_async("the copy confirmation", Duration::from_secs(10), || async {
+        prop(client, "#status", "textContent")
+            .await
+            .contains("copiada")
+    })
+    .await;
+    client
+        .execute(
+            "const t = document.createElement('textarea'); t.id = 'paste-probe'; \
+             document.body.appendChild(t); t.focus();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let paste: String = [char::from(Key::Control), 'v', char::from(Key::Control)]
+        .iter()
+        .collect();
+    client
+        .find(Locator::Id("paste-probe"))
+        .await
+        .unwrap()
+        .send_keys(&paste)
+        .await
+        .unwrap();
+    prop(client, "#paste-probe", "value").await
+}
+
 async fn prop(client: &Client, css: &str, name: &str) -> String {
     client
         .find(Locator::Css(css))
@@ -207,35 +236,8 @@ async fn the_page_generates_shows_copies_and_lists_a_password() {
         .click()
         .await
         .unwrap();
-    wait_for_async("the copy confirmation", Duration::from_secs(10), || async {
-        prop(&client, "#status", "textContent")
-            .await
-            .contains("copiada")
-    })
-    .await;
-    client
-        .execute(
-            "const t = document.createElement('textarea'); t.id = 'paste-probe'; \
-             document.body.appendChild(t); t.focus();",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let paste: String = [char::from(Key::Control), 'v', char::from(Key::Control)]
-        .iter()
-        .collect();
-    client
-        .find(Locator::Id("paste-probe"))
-        .await
-        .unwrap()
-        .send_keys(&paste)
-        .await
-        .unwrap();
-    assert_eq!(
-        prop(&client, "#paste-probe", "value").await,
-        senha,
-        "clipboard content"
-    );
+    let pasted = confirm_copy_and_paste(&client).await;
+    assert_eq!(pasted, senha, "clipboard content");
     client
         .execute("document.getElementById('paste-probe').remove();", vec![])
         .await
@@ -764,35 +766,8 @@ async fn copy_works_without_the_clipboard_api_like_on_plain_http() {
         .await
         .unwrap();
     click(&client, "button[data-copy=h1]").await;
-    wait_for_async("the copy confirmation", Duration::from_secs(10), || async {
-        prop(&client, "#status", "textContent")
-            .await
-            .contains("copiada")
-    })
-    .await;
-    client
-        .execute(
-            "const t = document.createElement('textarea'); t.id = 'paste-probe'; \
-             document.body.appendChild(t); t.focus();",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let paste: String = [char::from(Key::Control), 'v', char::from(Key::Control)]
-        .iter()
-        .collect();
-    client
-        .find(Locator::Id("paste-probe"))
-        .await
-        .unwrap()
-        .send_keys(&paste)
-        .await
-        .unwrap();
-    assert_eq!(
-        prop(&client, "#paste-probe", "value").await,
-        senha,
-        "copied by the fallback"
-    );
+    let pasted = confirm_copy_and_paste(&client).await;
+    assert_eq!(pasted, senha, "copied by the fallback");
     assert_clean(&driver, &client).await;
     client.close().await.unwrap();
 }
