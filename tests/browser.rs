@@ -123,6 +123,17 @@ async fn csp_violations(client: &Client) -> Vec<Value> {
         .unwrap_or_default()
 }
 
+/// The app on the embedded store, a browser whose `Accept-Language` is `language`, on the page, watching for CSP
+/// violations.
+async fn open_page(language: &str) -> (App, ChromeDriver, Client) {
+    let app = App::start(&[]);
+    let driver = ChromeDriver::start();
+    let client = driver.session(language).await;
+    client.goto(&app.base).await.unwrap();
+    client.execute(WATCH_CSP, vec![]).await.unwrap();
+    (app, driver, client)
+}
+
 /// Waits for the copy confirmation, then pastes (Ctrl+V) into a new textarea `#paste-probe` and returns what arrived.
 async fn confirm_copy_and_paste(client: &Client) -> String {
     wait_for_async("the copy confirmation", Duration::from_secs(10), || async {
@@ -165,12 +176,7 @@ async fn prop(client: &Client, css: &str, name: &str) -> String {
 
 #[tokio::test]
 async fn the_page_generates_shows_copies_and_lists_a_password() {
-    let app = App::start(&[]);
-    let driver = ChromeDriver::start();
-    let client = driver.session("pt-BR,pt").await;
-
-    client.goto(&app.base).await.unwrap();
-    client.execute(WATCH_CSP, vec![]).await.unwrap();
+    let (app, driver, client) = open_page("pt-BR,pt").await;
     assert_eq!(client.title().await.unwrap(), "Gerador de Senhas");
 
     // Set the length as a keyboard user would: focus the slider, four steps right (16 → 20).
@@ -378,10 +384,7 @@ async fn click(client: &Client, css: &str) {
 async fn the_page_entropy_function_agrees_with_the_server() {
     // The meter is computed in the browser by assets/app.js; the same policies through API v1 must give the
     // same entropy (rounded to 0.1), and the same "impossible" verdict.
-    let app = App::start(&[]);
-    let driver = ChromeDriver::start();
-    let client = driver.session("pt-BR,pt").await;
-    client.goto(&app.base).await.unwrap();
+    let (app, driver, client) = open_page("pt-BR,pt").await;
     let policies = json!([
         {}, {"length": 4}, {"length": 128}, {"length": 5, "min_digits": 0, "min_symbols": 0},
         {"length": 20, "symbols": false, "min_digits": 3, "exclude_ambiguous": true},
@@ -460,11 +463,7 @@ async fn the_page_entropy_function_agrees_with_the_server() {
 
 #[tokio::test]
 async fn the_options_panel_constrains_the_password_and_the_meter_follows() {
-    let app = App::start(&[]);
-    let driver = ChromeDriver::start();
-    let client = driver.session("pt-BR,pt").await;
-    client.goto(&app.base).await.unwrap();
-    client.execute(WATCH_CSP, vec![]).await.unwrap();
+    let (app, driver, client) = open_page("pt-BR,pt").await;
     let legacy = meter_value(&client, "forca-senha").await;
     assert_eq!(legacy, 104.6, "server-rendered: legacy, 16 characters");
 
@@ -574,10 +573,7 @@ async fn the_options_panel_constrains_the_password_and_the_meter_follows() {
 
 #[tokio::test]
 async fn the_passphrase_tab_generates_and_copies_a_passphrase() {
-    let app = App::start(&[]);
-    let driver = ChromeDriver::start();
-    let client = driver.session("pt-BR,pt").await;
-    client.goto(&app.base).await.unwrap();
+    let (app, driver, client) = open_page("pt-BR,pt").await;
     // The tab is a plain link.
     click(&client, "#aba-frase").await;
     client
@@ -675,11 +671,7 @@ async fn the_passphrase_tab_generates_and_copies_a_passphrase() {
 
 #[tokio::test]
 async fn the_english_page_shows_the_new_ui_in_english() {
-    let app = App::start(&[]);
-    let driver = ChromeDriver::start();
-    let client = driver.session("en-US,en").await;
-    client.goto(&app.base).await.unwrap();
-    client.execute(WATCH_CSP, vec![]).await.unwrap();
+    let (_app, driver, client) = open_page("en-US,en").await;
     click(&client, "#opcoes summary").await;
     click(&client, "#excluir_parecidos").await;
     let visible = prop(&client, "body", "innerText").await;
