@@ -34,6 +34,8 @@ fn attr(html: &str, id: &str, attr: &str) -> Option<String> {
     Some(unescape(&tag[from..to]))
 }
 
+/// Undoes the template's HTML escaping (askama: `&#60; &#62; &#38; &#34; &#39;`), `&` last so an escaped
+/// entity in a secret stays literal.
 fn unescape(s: &str) -> String {
     s.replace("&#60;", "<")
         .replace("&#62;", ">")
@@ -44,6 +46,7 @@ fn unescape(s: &str) -> String {
         .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&amp;", "&")
+        .replace("&#38;", "&")
 }
 
 /// The secret the page shows, remembered for the log scan.
