@@ -1,10 +1,12 @@
-//! Cross-cutting concerns, each in one function: the request deadline, metrics and the access log
-//! (`observe`), and the response headers every answer carries (`security_headers`).
+//! Cross-cutting concerns in one layer (`edge`), each step a plain function: the request deadline, the
+//! concurrency and rate limits, metrics and the access log, and the response headers every answer carries.
+//! One `from_fn` layer instead of one per concern: each layer boxes the rest of the stack again for every
+//! request, and four of them cost more than the work they wrapped (README "Desempenho").
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::{HeaderValue, Method, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -13,53 +15,64 @@ use super::error::ApiError;
 use super::lang::Lang;
 use crate::metrics::{InFlight, RequestLabels, RouteLabels};
 
-/// Label for requests that matched no route, so raw paths never become label values.
+/// Every route the router serves, as metric labels. Labels come from this fixed list, never from the
+/// request, so neither a raw path nor an invented method can grow the number of series.
+pub const ROUTES: [&str; 10] = [
+    "/",
+    "/api/gerar-senha",
+    "/api/senhas",
+    "/api/v1/passwords",
+    "/api/v1/passphrases",
+    "/api/openapi.json",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/assets/{file}",
+];
+
+/// Label for requests that matched no route.
 const UNMATCHED: &str = "unmatched";
 
-/// Applies REQUEST_TIMEOUT, then records `http_requests_total`, `http_request_duration_seconds` and one log
-/// line: method, matched route, status, latency. Never the body, the query or a password.
-pub async fn observe(State(app): State<AppState>, request: Request, next: Next) -> Response {
+/// The stack around every handler, outermost first: security headers on every answer; then metrics and the
+/// access log, which also see the 503/429 of the limits; then REQUEST_TIMEOUT; then MAX_CONCURRENCY and
+/// RATE_LIMIT.
+pub async fn edge(State(app): State<AppState>, request: Request, next: Next) -> Response {
     let start = Instant::now();
-    let method = request.method().as_str().to_owned();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or(UNMATCHED, |m| m.as_str())
-        .to_owned();
+    let method = method_label(request.method());
+    let route = route_label(request.extensions().get::<MatchedPath>());
     let lang = Lang::from_headers(request.headers());
     let in_flight = InFlight::enter(&app.metrics().http_in_flight);
-    let response = match tokio::time::timeout(app.0.request_timeout, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => ApiError::Timeout.into_response_in(lang),
-    };
+    let mut response =
+        match tokio::time::timeout(app.0.request_timeout, admit(&app, request, next, lang)).await {
+            Ok(response) => response,
+            Err(_) => ApiError::Timeout.into_response_in(lang),
+        };
     drop(in_flight);
-    let elapsed = start.elapsed();
-    let status = response.status().as_u16();
-    let metrics = app.metrics();
-    metrics
-        .http_requests
-        .get_or_create(&RequestLabels {
-            method: method.clone(),
-            route: route.clone(),
-            status,
-        })
-        .inc();
-    metrics
-        .http_duration
-        .get_or_create(&RouteLabels {
-            method: method.clone(),
-            route: route.clone(),
-        })
-        .observe(elapsed.as_secs_f64());
-    tracing::info!(
-        target: "access",
+    set_security_headers(response.headers_mut());
+    observe(
+        &app,
         method,
         route,
-        status,
-        latency_ms = elapsed.as_secs_f64() * 1000.0,
-        "request"
+        response.status().as_u16(),
+        start.elapsed(),
     );
     response
+}
+
+/// MAX_CONCURRENCY, then RATE_LIMIT, then the handler.
+async fn admit(app: &AppState, request: Request, next: Next, lang: Lang) -> Response {
+    let _permit = if is_exempt_from_limits(request.uri().path()) {
+        None
+    } else {
+        match app.0.concurrency.try_enter() {
+            Some(permit) => Some(permit),
+            None => return ApiError::Overloaded.into_response_in(lang),
+        }
+    };
+    if let Some(wait) = rate_limited(app, &request) {
+        return ApiError::RateLimited(wait.as_secs().max(1)).into_response_in(lang);
+    }
+    next.run(request).await
 }
 
 /// Routes that must answer even when the app is saturated: probes (a 503 on liveness would get the pod
@@ -68,49 +81,78 @@ fn is_exempt_from_limits(path: &str) -> bool {
     matches!(path, "/healthz" | "/readyz" | "/metrics")
 }
 
-/// MAX_CONCURRENCY: beyond it, an immediate 503 `overloaded` with Retry-After, never an unbounded queue.
-pub async fn limit_concurrency(
-    State(app): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    if is_exempt_from_limits(request.uri().path()) {
-        return next.run(request).await;
+/// RATE_LIMIT: generations (POST) per minute per client. `Some(wait)` when this one is over the limit.
+fn rate_limited(app: &AppState, request: &Request) -> Option<Duration> {
+    let limiter = app.0.rate_limit.as_ref()?;
+    if request.method() != Method::POST {
+        return None;
     }
-    match app.0.concurrency.try_enter() {
-        Some(_permit) => next.run(request).await,
-        None => ApiError::Overloaded.into_response_in(Lang::from_headers(request.headers())),
+    let ConnectInfo(peer) = request
+        .extensions()
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .copied()?;
+    let client = super::limits::client_address(peer, request.headers(), &app.0.trusted_proxies);
+    limiter.check(client, Instant::now()).err()
+}
+
+/// `http_requests_total`, `http_request_duration_seconds` and one access-log line: method, matched route,
+/// status, latency. Never the body, the query or a password.
+fn observe(
+    app: &AppState,
+    method: &'static str,
+    route: &'static str,
+    status: u16,
+    elapsed: Duration,
+) {
+    let metrics = app.metrics();
+    metrics
+        .http_requests
+        .get_or_create(&RequestLabels {
+            method,
+            route,
+            status,
+        })
+        .inc();
+    metrics
+        .http_duration
+        .get_or_create(&RouteLabels { method, route })
+        .observe(elapsed.as_secs_f64());
+    tracing::info!(
+        target: crate::telemetry::ACCESS_TARGET,
+        method,
+        route,
+        status,
+        latency_ms = elapsed.as_secs_f64() * 1000.0,
+        "request"
+    );
+}
+
+/// The standard methods by name; anything else (extension methods are any token) is `other`.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::HEAD => "HEAD",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "other",
     }
 }
 
-/// RATE_LIMIT: generations (POST) per minute per client; 429 `rate_limited` with Retry-After beyond it.
-pub async fn rate_limit(State(app): State<AppState>, request: Request, next: Next) -> Response {
-    let Some(limiter) = &app.0.rate_limit else {
-        return next.run(request).await;
-    };
-    if request.method() != Method::POST {
-        return next.run(request).await;
-    }
-    let Some(ConnectInfo(peer)) = request
-        .extensions()
-        .get::<ConnectInfo<std::net::SocketAddr>>()
+fn route_label(matched: Option<&MatchedPath>) -> &'static str {
+    matched
+        .and_then(|m| ROUTES.iter().find(|route| **route == m.as_str()))
         .copied()
-    else {
-        return next.run(request).await;
-    };
-    let client = super::limits::client_address(peer, request.headers(), &app.0.trusted_proxies);
-    match limiter.check(client, Instant::now()) {
-        Ok(()) => next.run(request).await,
-        Err(wait) => ApiError::RateLimited(wait.as_secs().max(1))
-            .into_response_in(Lang::from_headers(request.headers())),
-    }
+        .unwrap_or(UNMATCHED)
 }
 
 /// Headers on every response. `Cache-Control: no-store` is the default because most answers carry a
 /// password; static assets set their own.
-pub async fn security_headers(request: Request, next: Next) -> Response {
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
+fn set_security_headers(headers: &mut HeaderMap) {
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
@@ -129,5 +171,16 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     headers
         .entry(header::CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("no-store"));
-    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extension_methods_share_one_label() {
+        let invented = Method::from_bytes(b"GIROPOPS").unwrap();
+        assert_eq!(method_label(&invented), "other");
+        assert_eq!(method_label(&Method::POST), "POST");
+    }
 }

@@ -142,32 +142,36 @@ fn generation_failed(e: crate::generator::GenerationError) -> ApiError {
 
 /// The whole application: every route, the fallbacks and the middleware. Tests build it too.
 pub fn router(state: AppState) -> Router {
+    // The paths come from ROUTES, the metric labels' list, so a route cannot be served under an unlisted label.
+    let [
+        page,
+        gerar_senha,
+        senhas,
+        v1_passwords,
+        v1_passphrases,
+        openapi_json,
+        healthz,
+        readyz,
+        metrics,
+        asset,
+    ] = middleware::ROUTES;
     Router::new()
-        .route("/", get(pages::index).post(pages::generate))
-        .route("/api/gerar-senha", post(api::gerar_senha))
-        .route("/api/senhas", get(api::senhas))
-        .route("/api/v1/passwords", post(api_v1::passwords))
-        .route("/api/v1/passphrases", post(api_v1::passphrases))
-        .route("/api/openapi.json", get(openapi::document))
-        .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
-        .route("/assets/{file}", get(pages::asset))
+        .route(page, get(pages::index).post(pages::generate))
+        .route(gerar_senha, post(api::gerar_senha))
+        .route(senhas, get(api::senhas))
+        .route(v1_passwords, post(api_v1::passwords))
+        .route(v1_passphrases, post(api_v1::passphrases))
+        .route(openapi_json, get(openapi::document))
+        .route(healthz, get(ops::healthz))
+        .route(readyz, get(ops::readyz))
+        .route(metrics, get(ops::metrics))
+        .route(asset, get(pages::asset))
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(body::BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            middleware::rate_limit,
+            middleware::edge,
         ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::limit_concurrency,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::observe,
-        ))
-        .layer(axum::middleware::from_fn(middleware::security_headers))
         .with_state(state)
 }
