@@ -65,11 +65,13 @@ fn serve(config: ServeConfig) -> ExitCode {
         let state = server::build_state(&config, &target)?;
         server::serve(config, state).await
     });
-    match result {
+    let code = match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "exiting");
             ExitCode::FAILURE
         }
-    }
+    };
+    telemetry::flush();
+    code
 }

@@ -1,12 +1,20 @@
 //! Logging: one subscriber, JSON or text, level from LOG_LEVEL. Nothing here ever sees a request body.
+//! The JSON line format is ours (`json`), and lines reach stdout through a batch (`batch`): both because a
+//! log line per request was the largest cost of ours per request (README "Desempenho").
+
+mod batch;
+mod json;
 
 use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
+pub use batch::{ACCESS_TARGET, flush};
+
 use crate::config::LogFormat;
 
-/// Installs the global subscriber, writing to stdout (what container runtimes collect).
+/// Installs the global subscriber, writing to stdout (what container runtimes collect), and starts the
+/// thread that writes out the access log's batches.
 pub fn init(format: Option<LogFormat>, level: &str) -> Result<(), String> {
     let filter = EnvFilter::try_new(level)
         .map_err(|e| format!("LOG_LEVEL '{level}' is not a valid level or filter: {e}"))?;
@@ -17,16 +25,13 @@ pub fn init(format: Option<LogFormat>, level: &str) -> Result<(), String> {
     });
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stdout);
+        .with_writer(batch::BatchedStdout);
     let result = match format {
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(false)
-            .try_init(),
+        LogFormat::Json => builder.event_format(json::JsonLines).try_init(),
         LogFormat::Text => builder
             .with_ansi(std::io::stdout().is_terminal())
             .try_init(),
     };
-    result.map_err(|e| format!("could not install the logger: {e}"))
+    result.map_err(|e| format!("could not install the logger: {e}"))?;
+    batch::start_flusher().map_err(|e| format!("could not start the log flusher: {e}"))
 }
