@@ -311,6 +311,7 @@ impl Policy {
         acceptance >= 1.0 / 16.0
     }
 
+    #[cfg(test)]
     fn is_satisfied_by(&self, password: &[u8]) -> bool {
         self.classes
             .iter()
@@ -368,13 +369,32 @@ impl Policy {
         &self,
         sampler: &mut Sampler<'_, R>,
     ) -> Result<Vec<u8>, GenerationError> {
-        let alphabet = self.alphabet();
+        // A uniform index into the classes laid end to end (the alphabet), resolved to its class: the class
+        // of every character is known as it is drawn, so checking the minimums needs no search.
+        let alphabet_len: usize = self.classes.iter().map(|c| c.chars.len()).sum();
         let mut password = vec![0u8; self.length];
+        let mut per_class = vec![0usize; self.classes.len()];
         for _ in 0..MAX_ATTEMPTS {
+            per_class.fill(0);
             for slot in password.iter_mut() {
-                *slot = alphabet[sampler.below(alphabet.len())?];
+                let mut index = sampler.below(alphabet_len)?;
+                for (class, count) in self.classes.iter().zip(per_class.iter_mut()) {
+                    match class.chars.get(index) {
+                        Some(&c) => {
+                            *slot = c;
+                            *count += 1;
+                            break;
+                        }
+                        None => index -= class.chars.len(),
+                    }
+                }
             }
-            if self.is_satisfied_by(&password) {
+            if self
+                .classes
+                .iter()
+                .zip(&per_class)
+                .all(|(class, &n)| n >= class.min)
+            {
                 return Ok(password);
             }
         }
