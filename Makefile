@@ -96,7 +96,7 @@ supply-chain-test: ## all supply-chain checks offline, each with a broken case t
 	bash scripts/supply-chain-test.sh
 
 # ---- benchmark (README: "Desempenho") ------------------------------------------------------------------------
-.PHONY: bench bench-smoke bench-profile
+.PHONY: bench bench-smoke bench-profile bench-instructions
 
 bench: ## benchmark: static release binary, own Redis, wrk at 1/32/256 conn., ceilings; bench/results/<date>.{md,json,svg} + README (~10 min + build)
 	python3 bench/bench.py --readme $(BENCH_ARGS)
@@ -106,6 +106,9 @@ bench-smoke: ## the benchmark's code path, a second per case, checks only that e
 
 bench-profile: ## perf profile of POST /api/gerar-senha with Redis: instructions and CPU per request, by component
 	bash bench/profile.sh $(BENCH_ARGS)
+
+bench-instructions: ## callgrind: instructions per request by component; the same on a busy machine (compare builds)
+	bash bench/instructions.sh $(BENCH_ARGS)
 
 # ---- hard to break (README: "Testes", "Confiabilidade") -------------------------------------------------------
 .PHONY: api-fuzz fuzz soak soak-smoke

@@ -131,7 +131,8 @@ def main() -> int:
         by[classify(frames, kernel)] += period
         leafs[frames[0] if frames else "?"] += period
     cyc_per_req = (counts.get("cycles:u", 0) + counts.get("cycles:k", 0)) / n if n else 0
-    print(f"\nsamples: {len(samples)} (perf record -g, weighted by cycles); share of the server's CPU by component")
+    weight = "cycles" if "cycles:u" in counts else "CPU time (cpu-clock)"
+    print(f"\nsamples: {len(samples)} (perf record -g, weighted by {weight}); share of the server's CPU by component")
     print(f"{'component':55} {'share':>6}  {'≈ µs/req':>8}")
     us_per_req = task_ms * 1000 / n if n else 0
     for name, w in by.most_common():

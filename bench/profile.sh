@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
 # `make bench-profile`: where the server's CPU goes on POST /api/gerar-senha with Redis (the benchmark's main case).
-#   1. builds the release binary with symbols and frame pointers (same code, same profile: fat LTO, musl,
-#      static; only strip=none + debug line tables + -C force-frame-pointers) in its own target dir
-#      (target/bench-prof), unless --binary is given;
+#   1. builds the release binary with symbols and frame pointers (bench/build-prof.sh), unless --binary is given;
 #   2. starts its own Redis (no persistence) and the app (shipped defaults: JSON access log to a file,
 #      metrics, awaited history writes) on free loopback ports;
 #   3. under `wrk -t1 -c32` (bounded), `perf stat` counts instructions and cycles of the server per request
 #      (user and kernel), then `perf record -g` samples it; bench/perf_components.py attributes every sample
 #      to a component by walking its call chain (logging, metrics, HTTP, Redis client, generation, …).
 # Usage: bench/profile.sh [--binary PATH] [--route PATH] [--store redis|memory] [--seconds N] [--keep]
-# Needs: perf (Debian linux-perf; `perf stat -e instructions true` must work: not inside most containers),
+# Needs: perf (Debian linux-perf; with hardware counters where `perf stat -e instructions true` counts them,
+# else the cpu-clock software event),
 # wrk, redis-server. Output: bench/results/profile-<date>.txt (and the perf.data under target/bench-prof with --keep).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,17 +29,16 @@ done
 for tool in perf wrk redis-server; do
   command -v $tool >/dev/null || { echo "profile: $tool missing (apt-get install linux-perf wrk redis-server)" >&2; exit 1; }
 done
-perf stat -e instructions true >/dev/null 2>&1 || { echo "profile: perf cannot count instructions here (perf_event_paranoid / container); use valgrind --tool=callgrind" >&2; exit 1; }
-
-if [[ -z $binary ]]; then
-  [[ -d $ROOT/.cache/venv/bin ]] && PATH=$ROOT/.cache/venv/bin:$PATH
-  arch=$(uname -m)
-  echo "profile: building a symbolized release binary (target/bench-prof)"
-  CARGO_TARGET_DIR=$ROOT/target/bench-prof CARGO_PROFILE_RELEASE_STRIP=none CARGO_PROFILE_RELEASE_DEBUG=line-tables-only \
-    RUSTFLAGS="-C target-feature=+crt-static -C force-frame-pointers=yes" \
-    cargo zigbuild --release --locked --target "$arch-unknown-linux-musl" --bin giropops-senhas
-  binary=$ROOT/target/bench-prof/$arch-unknown-linux-musl/release/giropops-senhas
+# Hardware counters (instructions, cycles) where the machine exposes them; otherwise (most VMs and containers)
+# the kernel's software clock: CPU time per request and samples weighted by time instead of cycles.
+if perf stat -e instructions true 2>&1 | grep -q '<not supported>' || ! perf stat -e instructions true >/dev/null 2>&1; then
+  stat_events=task-clock record_event=cpu-clock
+  echo "profile: no hardware counters here: sampling the cpu-clock software event (time, not cycles)"
+else
+  stat_events=instructions:u,instructions:k,cycles:u,cycles:k,task-clock record_event=cycles
 fi
+
+[[ -n $binary ]] || binary=$(bash bench/build-prof.sh | tail -1)
 
 tmp=$(mktemp -d)
 pids=()
@@ -76,13 +74,13 @@ load() {  # $1 seconds; prints the requests done
 load 2 >/dev/null  # warm-up
 
 # 1. counts per request
-perf stat -x, -e instructions:u,instructions:k,cycles:u,cycles:k,task-clock -p "$app" -o "$tmp/stat.csv" -- sleep "$seconds" &
+perf stat -x, -e "$stat_events" -p "$app" -o "$tmp/stat.csv" -- sleep "$seconds" &
 statpid=$!
 sleep 0.2
 n=$(load $((seconds - 1)))
 wait $statpid
 # 2. samples with call chains
-perf record -q -F 1999 -g -p "$app" -o "$tmp/perf.data" -- sleep "$seconds" 2>/dev/null &
+perf record -q -e "$record_event" -F 1999 -g -p "$app" -o "$tmp/perf.data" -- sleep "$seconds" 2>/dev/null &
 recpid=$!
 sleep 0.2
 n2=$(load $((seconds - 1)))

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# `make bench-instructions`: instructions the server executes per request, counted by valgrind's callgrind.
+# Unlike time, the count does not change with what else the machine is doing, so two builds can be compared
+# on a busy machine. User space only (the kernel's share is in `make bench-profile`).
+#   1. starts its own Redis (no persistence) and the app (shipped defaults) under callgrind, uninstrumented;
+#   2. warms up with wrk, then switches instrumentation on for a bounded `wrk -t1 -c32` run of --requests
+#      requests and dumps the counts;
+#   3. prints instructions per request in total and by component (inclusive counts of the functions that
+#      start each piece of work), and writes them to bench/results/instructions-<date>-<store>-<route>.txt.
+# Usage: bench/instructions.sh [--binary PATH] [--route PATH] [--store redis|memory] [--requests N] [--out FILE] [--keep]
+# Without --binary it builds the symbolized release binary (bench/build-prof.sh); a given one needs its symbols.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+
+binary= route=/api/gerar-senha store=redis requests=20000 out= keep=
+while (($#)); do
+  case $1 in
+    --binary) binary=$2; shift 2 ;;
+    --route) route=$2; shift 2 ;;
+    --store) store=$2; shift 2 ;;
+    --requests) requests=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --keep) keep=1; shift ;;
+    -h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "instructions: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+for tool in valgrind callgrind_control callgrind_annotate wrk redis-server curl; do
+  command -v $tool >/dev/null || { echo "instructions: $tool missing (apt-get install valgrind wrk redis-server curl)" >&2; exit 1; }
+done
+
+[[ -n $binary ]] || binary=$(bash bench/build-prof.sh | tail -1)
+
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+port=$(free_port)
+env_app=(PORT="$port" BIND=127.0.0.1)
+if [[ $store == redis ]]; then
+  rport=$(free_port)
+  redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" >/dev/null &
+  pids+=($!)
+  for _ in $(seq 100); do redis-cli -p "$rport" ping 2>/dev/null | grep -q PONG && break; sleep 0.05; done
+  env_app+=(REDIS_URL="redis://127.0.0.1:$rport/0")
+fi
+env -i PATH="$PATH" "${env_app[@]}" valgrind --tool=callgrind --instr-atstart=no \
+  --callgrind-out-file="$tmp/callgrind.out" "$binary" >"$tmp/app.log" 2>"$tmp/valgrind.log" &
+app=$!
+pids+=($app)
+for _ in $(seq 600); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.05; done
+curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null || { cat "$tmp/valgrind.log" >&2; exit 1; }
+
+body='{"tamanho":12,"incluir_numeros":true,"incluir_caracteres_especiais":true}'
+method=GET; [[ $route == /api/gerar-senha || $route == /api/v1/passwords ]] && method=POST
+load() {  # $1 requests at most (60 s at most); prints the requests done
+  BENCH_METHOD=$method BENCH_PATH=$route BENCH_BODY=$([[ $method == POST ]] && echo "$body") BENCH_MAX_REQUESTS=$1 \
+    wrk -t1 -c32 -d60s -s bench/wrk.lua "http://127.0.0.1:$port$route" | sed -n 's/^BENCH_RESULT //p' \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])'
+}
+load 2000 >/dev/null  # warm-up: connections, Redis connection, metric series, allocator pools
+callgrind_control --instr=on "$app" >/dev/null
+n=$(load "$requests")
+callgrind_control --dump "$app" >/dev/null
+callgrind_control --instr=off "$app" >/dev/null
+dump=$(ls -t "$tmp"/callgrind.out* | head -1)
+
+[[ -n $out ]] || out=bench/results/instructions-$(date -u +%F)-${store}-$(echo "$route" | tr -c 'a-z0-9\n' '-' | sed 's/^-*//;s/-*$//').txt
+mkdir -p "$(dirname "$out")"
+{
+  echo "# callgrind: $method $route, store=$store, wrk -t1 -c32, $n requests counted, $(date -u +%FT%TZ)"
+  echo "# binary: $binary ($(stat -c %s "$binary") bytes)"
+  python3 bench/callgrind_components.py --dump "$dump" --requests "$n"
+} | tee "$out"
+echo "instructions: wrote $out"
+if [[ -n $keep ]]; then mkdir -p target/bench-prof && cp "$dump" target/bench-prof/callgrind.out && echo "instructions: kept target/bench-prof/callgrind.out (callgrind_annotate, kcachegrind)"; fi
