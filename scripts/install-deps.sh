@@ -56,6 +56,17 @@ if [[ -s $REQS ]]; then
   fi
 fi
 
+# The musl targets of rust-toolchain.toml (static binaries for the image and the benchmark). rustup adds them
+# only when it installs the toolchain itself; a machine that already has 1.95.0 needs them added.
+missing_targets=()
+for target in $(sed -n 's/^targets = \[\(.*\)\]/\1/p' rust-toolchain.toml | tr -d '",'); do
+  rustup target list --installed | grep -qx "$target" || missing_targets+=("$target")
+done
+if ((${#missing_targets[@]})); then
+  echo "adding rust targets: ${missing_targets[*]}"
+  rustup target add "${missing_targets[@]}"
+fi
+
 # Cargo tools, pinned: one "name version" per line in scripts/cargo-tools.txt.
 while read -r name version _; do
   [[ -z $name || $name == \#* ]] && continue
