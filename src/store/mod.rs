@@ -96,7 +96,9 @@ impl Store {
                 s.push(password);
                 Ok(())
             }
-            Store::Redis(s) => s.push(password).await,
+            // Boxed: the Redis operation's future is large (deadline, pipeline, connection), and the future of
+            // every request that awaits it would otherwise carry it inline and be copied with it (measured).
+            Store::Redis(s) => Box::pin(s.push(password)).await,
         }
     }
 
@@ -104,7 +106,7 @@ impl Store {
     pub async fn recent(&self) -> Result<Vec<String>, StoreError> {
         match self {
             Store::Memory(s) => Ok(s.recent()),
-            Store::Redis(s) => s.recent().await,
+            Store::Redis(s) => Box::pin(s.recent()).await,
         }
     }
 

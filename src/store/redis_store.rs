@@ -56,9 +56,11 @@ impl RedisStore {
                     None => Client::open(info.clone()),
                 }
                 .map_err(redis_error)?;
+                // No response timeout of the crate's own: `query` bounds the whole operation with REDIS_TIMEOUT,
+                // and a second timer per command was measurable (README "Desempenho").
                 let config = ConnectionManagerConfig::new()
                     .set_connection_timeout(Some(timeout))
-                    .set_response_timeout(Some(timeout))
+                    .set_response_timeout(None)
                     // Reconnection is retried on the next operation; a short backoff keeps each operation
                     // within its timeout instead of queueing behind a long retry loop.
                     .set_number_of_retries(1)
