@@ -3,22 +3,24 @@
 # Unlike time, the count does not change with what else the machine is doing, so two builds can be compared
 # on a busy machine. User space only (the kernel's share is in `make bench-profile`).
 #   1. starts its own Redis (no persistence) and the app (shipped defaults) under callgrind, uninstrumented;
-#   2. warms up with wrk, then switches instrumentation on for a bounded `wrk -t1 -c32` run of --requests
-#      requests and dumps the counts;
+#   2. warms up with wrk, then switches instrumentation on for a `wrk -t1 -c32` run of --seconds (at most
+#      --requests requests) and dumps the counts, divided by the requests wrk saw answered;
 #   3. prints instructions per request in total and by component (inclusive counts of the functions that
 #      start each piece of work), and writes them to bench/results/instructions-<date>-<store>-<route>.txt.
-# Usage: bench/instructions.sh [--binary PATH] [--route PATH] [--store redis|memory] [--requests N] [--out FILE] [--keep]
+# Usage: bench/instructions.sh [--binary PATH] [--route PATH] [--store redis|memory] [--seconds N] [--requests N]
+#        [--out FILE] [--keep]
 # Without --binary it builds the symbolized release binary (bench/build-prof.sh); a given one needs its symbols.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 
-binary= route=/api/gerar-senha store=redis requests=20000 out= keep=
+binary= route=/api/gerar-senha store=redis seconds=10 requests=1000000 out= keep=
 while (($#)); do
   case $1 in
     --binary) binary=$2; shift 2 ;;
     --route) route=$2; shift 2 ;;
     --store) store=$2; shift 2 ;;
+    --seconds) seconds=$2; shift 2 ;;
     --requests) requests=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --keep) keep=1; shift ;;
@@ -60,14 +62,14 @@ curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null || { cat "$tmp/valgrind.lo
 
 body='{"tamanho":12,"incluir_numeros":true,"incluir_caracteres_especiais":true}'
 method=GET; [[ $route == /api/gerar-senha || $route == /api/v1/passwords ]] && method=POST
-load() {  # $1 requests at most (60 s at most); prints the requests done
-  BENCH_METHOD=$method BENCH_PATH=$route BENCH_BODY=$([[ $method == POST ]] && echo "$body") BENCH_MAX_REQUESTS=$1 \
-    wrk -t1 -c32 -d60s -s bench/wrk.lua "http://127.0.0.1:$port$route" | sed -n 's/^BENCH_RESULT //p' \
+load() {  # $1 seconds, $2 requests at most (wrk runs the whole duration either way); prints the requests done
+  BENCH_METHOD=$method BENCH_PATH=$route BENCH_BODY=$([[ $method == POST ]] && echo "$body") BENCH_MAX_REQUESTS=$2 \
+    wrk -t1 -c32 -d"$1"s -s bench/wrk.lua "http://127.0.0.1:$port$route" | sed -n 's/^BENCH_RESULT //p' \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])'
 }
-load 2000 >/dev/null  # warm-up: connections, Redis connection, metric series, allocator pools
+load 2 2000 >/dev/null  # warm-up: connections, Redis connection, metric series, allocator pools
 callgrind_control --instr=on "$app" >/dev/null
-n=$(load "$requests")
+n=$(load "$seconds" "$requests")
 callgrind_control --dump "$app" >/dev/null
 callgrind_control --instr=off "$app" >/dev/null
 dump=$(ls -t "$tmp"/callgrind.out* | head -1)

@@ -24,6 +24,7 @@ APT_PACKAGES=(
   wrk               # bench: the HTTP load generator (make bench, bench-smoke stage)
   redis-tools       # bench: redis-benchmark, the Redis ceiling measured in the same run
   linux-perf        # bench: instructions per request (perf stat) and make bench-profile (perf record)
+  valgrind          # bench: make bench-instructions (callgrind), also in the bench-smoke stage
   prometheus-redis-exporter  # k8s: runs the Redis pod's exporter sidecar with the manifest's env
 )
 
