@@ -34,39 +34,8 @@ done
 
 [[ -n $binary ]] || binary=$(bash bench/build-prof.sh | tail -1)
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-port=$(free_port)
-env_app=(PORT="$port" BIND=127.0.0.1)
-if [[ $store == redis ]]; then
-  rport=$(free_port)
-  redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" >/dev/null &
-  pids+=($!)
-  for _ in $(seq 100); do redis-cli -p "$rport" ping 2>/dev/null | grep -q PONG && break; sleep 0.05; done
-  env_app+=(REDIS_URL="redis://127.0.0.1:$rport/0")
-fi
-env -i PATH="$PATH" "${env_app[@]}" valgrind --tool=callgrind --instr-atstart=no \
-  --callgrind-out-file="$tmp/callgrind.out" "$binary" >"$tmp/app.log" 2>"$tmp/valgrind.log" &
-app=$!
-pids+=($app)
-for _ in $(seq 600); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.05; done
-curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null || { cat "$tmp/valgrind.log" >&2; exit 1; }
-
-body='{"tamanho":12,"incluir_numeros":true,"incluir_caracteres_especiais":true}'
-method=GET; [[ $route == /api/gerar-senha || $route == /api/v1/passwords ]] && method=POST
-load() {  # $1 seconds, $2 requests at most (wrk runs the whole duration either way); prints the requests done
-  BENCH_METHOD=$method BENCH_PATH=$route BENCH_BODY=$([[ $method == POST ]] && echo "$body") BENCH_MAX_REQUESTS=$2 \
-    wrk -t1 -c32 -d"$1"s -s bench/wrk.lua "http://127.0.0.1:$port$route" | sed -n 's/^BENCH_RESULT //p' \
-    | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])'
-}
+source bench/lib.sh
+start_app "$store" "$binary" valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$tmp/callgrind.out"
 load 2 2000 >/dev/null  # warm-up: connections, Redis connection, metric series, allocator pools
 callgrind_control --instr=on "$app" >/dev/null
 n=$(load "$seconds" "$requests")

@@ -40,37 +40,8 @@ fi
 
 [[ -n $binary ]] || binary=$(bash bench/build-prof.sh | tail -1)
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-env_app=(PORT="$(free_port)" BIND=127.0.0.1)
-if [[ $store == redis ]]; then
-  rport=$(free_port)
-  redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" >/dev/null &
-  pids+=($!)
-  for _ in $(seq 100); do redis-cli -p "$rport" ping 2>/dev/null | grep -q PONG && break; sleep 0.05; done
-  env_app+=(REDIS_URL="redis://127.0.0.1:$rport/0")
-fi
-port=${env_app[0]#PORT=}
-env -i PATH="$PATH" "${env_app[@]}" "$binary" >"$tmp/app.log" 2>&1 &
-app=$!
-pids+=($app)
-for _ in $(seq 200); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.02; done
-
-body='{"tamanho":12,"incluir_numeros":true,"incluir_caracteres_especiais":true}'
-method=GET; [[ $route == /api/gerar-senha || $route == /api/v1/passwords ]] && method=POST
-load() {  # $1 seconds; prints the requests done
-  BENCH_METHOD=$method BENCH_PATH=$route BENCH_BODY=$([[ $method == POST ]] && echo "$body") BENCH_MAX_REQUESTS=2000000 \
-    wrk -t1 -c32 -d"${1}s" -s bench/wrk.lua "http://127.0.0.1:$port$route" | sed -n 's/^BENCH_RESULT //p' \
-    | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])'
-}
+source bench/lib.sh
+start_app "$store" "$binary"
 load 2 >/dev/null  # warm-up
 
 # 1. counts per request
