@@ -139,7 +139,7 @@ async fn confirm_copy_and_paste(client: &Client) -> String {
     wait_for_async("the copy confirmation", Duration::from_secs(10), || async {
         prop(client, "#status", "textContent")
             .await
-            .contains("copiada")
+            .contains("Copiado")
     })
     .await;
     client
@@ -651,7 +651,7 @@ async fn the_passphrase_tab_generates_and_copies_a_passphrase() {
     wait_for_async("the copy confirmation", Duration::from_secs(10), || async {
         prop(&client, "#status", "textContent")
             .await
-            .contains("copiada")
+            .contains("Copiado")
     })
     .await;
     assert_eq!(
