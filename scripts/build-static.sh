@@ -52,10 +52,11 @@ export CARGO_TARGET_DIR=$target_dir
 # matching remap, so the more specific prefixes (target dir, often inside the source dir) come last.
 unset CARGO_ENCODED_RUSTFLAGS CARGO_BUILD_RUSTFLAGS
 export RUSTFLAGS="-C target-feature=+crt-static --remap-path-prefix=$cargo_home=/cargo --remap-path-prefix=$ROOT=/build/giropops-senhas --remap-path-prefix=$target_dir=/build/target"
-if [[ -z ${SOURCE_DATE_EPOCH:-} ]] && git -C "$ROOT" rev-parse HEAD >/dev/null 2>&1; then
-  SOURCE_DATE_EPOCH=$(git -C "$ROOT" log -1 --format=%ct)
-  export SOURCE_DATE_EPOCH
-fi
+# rustc and zig cc see one fixed SOURCE_DATE_EPOCH, whatever the caller's (the image's dates come from
+# scripts/image-build.sh, not from here): nothing in the binary depends on it (two builds with different values
+# are byte-identical), but the cc-based build scripts (ring, mimalloc) rerun when it changes, and set to the
+# commit time it changed with every commit: ~75 s of C and its dependents rebuilt per arch.
+export SOURCE_DATE_EPOCH=0
 
 for arch in "${archs[@]}"; do
   t=$(triple "$arch")
