@@ -52,17 +52,17 @@ pub struct ServeConfig {
     pub history_size: u16,
 
     /// The history expires this long after its last write (e.g. `3600`, `30m`); off by default.
-    #[arg(long, env = "HISTORY_TTL", value_name = "HISTORY_TTL", value_parser = parse_duration)]
+    #[arg(long, env = "HISTORY_TTL", value_name = "HISTORY_TTL", value_parser = parse_timeout)]
     pub history_ttl: Option<Duration>,
 
     /// Longest time a request may take before it is answered with 503.
     #[arg(long, env = "REQUEST_TIMEOUT", value_name = "REQUEST_TIMEOUT", default_value = "10s",
-          value_parser = parse_duration)]
+          value_parser = parse_timeout)]
     pub request_timeout: Duration,
 
     /// Longest time one store operation (one Redis round trip) may take.
     #[arg(long, env = "REDIS_TIMEOUT", value_name = "REDIS_TIMEOUT", default_value = "1s",
-          value_parser = parse_duration)]
+          value_parser = parse_timeout)]
     pub redis_timeout: Duration,
 
     /// After SIGTERM, /readyz answers 503 for this long while requests are still served (for load balancers).
@@ -86,10 +86,17 @@ pub struct ServeConfig {
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_connections: u32,
 
-    /// A client that has not sent its whole request head within this time is disconnected (slow clients).
+    /// A client that has not sent its whole request head within this time of its first byte (of connecting,
+    /// for the first request) is disconnected (slow clients).
     #[arg(long, env = "HEADER_READ_TIMEOUT", value_name = "HEADER_READ_TIMEOUT", default_value = "5s",
-          value_parser = parse_duration)]
+          value_parser = parse_timeout)]
     pub header_read_timeout: Duration,
+
+    /// A keep-alive connection with no request for this long is closed. Keep it longer than the idle timeout
+    /// of a proxy that pools connections to the app (ingress-nginx and most load balancers: 60 s).
+    #[arg(long, env = "IDLE_TIMEOUT", value_name = "IDLE_TIMEOUT", default_value = "75s",
+          value_parser = parse_timeout)]
+    pub idle_timeout: Duration,
 
     /// Redis operations in flight at once; more wait for a slot within their REDIS_TIMEOUT, so a slow Redis
     /// never has more than this many operations piled on it.
@@ -218,7 +225,7 @@ pub struct HealthcheckConfig {
     pub port: u16,
 
     /// Give up after this long.
-    #[arg(long, value_name = "TIMEOUT", default_value = "2s", value_parser = parse_duration)]
+    #[arg(long, value_name = "TIMEOUT", default_value = "2s", value_parser = parse_timeout)]
     pub timeout: Duration,
 }
 
@@ -250,6 +257,16 @@ pub fn parse_duration(value: &str) -> Result<Duration, String> {
         }
     };
     Duration::try_from_secs_f64(seconds).map_err(|e| format!("'{value}': {e}"))
+}
+
+/// A duration of at least a millisecond: a zero timeout would fail every request (or, as a TTL, drop the
+/// history at once); leaving a setting unset is how to use its default or turn it off.
+pub fn parse_timeout(value: &str) -> Result<Duration, String> {
+    let duration = parse_duration(value)?;
+    if duration < Duration::from_millis(1) {
+        return Err(format!("'{value}' is too short: at least 1ms"));
+    }
+    Ok(duration)
 }
 
 /// A port number. Kubernetes service links inject `REDIS_PORT=tcp://10.0.0.5:6379` into pods when a Service is
@@ -296,6 +313,10 @@ mod tests {
         assert!(parse_duration("ten").is_err());
         assert!(parse_duration("5d").is_err());
         assert!(parse_duration("-1").is_err());
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert!(parse_timeout("0").is_err());
+        assert!(parse_timeout("0.0001s").is_err());
+        assert_eq!(parse_timeout("1ms"), Ok(Duration::from_millis(1)));
     }
 
     #[test]
@@ -336,6 +357,7 @@ mod tests {
             "MAX_CONCURRENCY",
             "MAX_CONNECTIONS",
             "HEADER_READ_TIMEOUT",
+            "IDLE_TIMEOUT",
             "REDIS_MAX_IN_FLIGHT",
             "RATE_LIMIT",
             "TRUSTED_PROXIES",

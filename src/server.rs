@@ -21,6 +21,9 @@ use crate::http::{AppState, router};
 use crate::metrics::Metrics;
 use crate::store::{HistoryLimits, Store, StoreBounds, StoreError, StoreTarget};
 
+mod head_deadline;
+use head_deadline::HeadDeadlines;
+
 #[derive(Debug, Error)]
 pub enum ServeError {
     #[error("cannot listen on {addr}: {source}")]
@@ -108,11 +111,15 @@ pub async fn serve(config: ServeConfig, state: AppState) -> Result<(), ServeErro
     let app = router(state);
     let connections = Arc::new(Semaphore::new(config.max_connections as usize));
     let graceful = GracefulShutdown::new();
+    // Slow clients: the whole request head within HEADER_READ_TIMEOUT of its first byte (of the accept, for a
+    // new connection), or the connection is closed.
+    let head_deadlines = HeadDeadlines::new(config.header_read_timeout);
+    let sweeper = tokio::spawn(head_deadlines.clone().run());
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
-        // Slow clients: the whole request head within HEADER_READ_TIMEOUT, or the connection is closed. The
-        // timer also runs while a keep-alive connection waits for its next request, so it is the idle timeout.
-        .header_read_timeout(config.header_read_timeout)
+        // hyper's head timer starts when a keep-alive connection begins waiting for its next request: it is
+        // the idle timeout (see head_deadline for why the two are apart).
+        .header_read_timeout(config.idle_timeout)
         // Bounds the request head (URL + headers); hyper answers 431 beyond it (checked per read, so a
         // head may overshoot by one read's worth before it is refused).
         .max_buf_size(MAX_REQUEST_HEAD)
@@ -138,10 +145,18 @@ pub async fn serve(config: ServeConfig, state: AppState) -> Result<(), ServeErro
             _ = drain.wait_for(|d| *d) => break,
         };
         let _ = stream.set_nodelay(true);
+        let (stream, phase) = head_deadlines.watch(stream);
         let app = app.clone();
         let service = service_fn(move |mut request: Request<Incoming>| {
+            phase.serving();
             request.extensions_mut().insert(ConnectInfo(peer));
-            app.clone().call(request.map(axum::body::Body::new))
+            let response = app.clone().call(request.map(axum::body::Body::new));
+            let phase = phase.clone();
+            async move {
+                let response = response.await;
+                phase.idle();
+                response
+            }
         });
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
@@ -154,7 +169,9 @@ pub async fn serve(config: ServeConfig, state: AppState) -> Result<(), ServeErro
     // Stop accepting: new connections are refused from here on; accepted ones finish their requests.
     drop(listener);
     let timeout = config.shutdown_timeout;
-    match tokio::time::timeout(timeout, graceful.shutdown()).await {
+    let drained = tokio::time::timeout(timeout, graceful.shutdown()).await;
+    sweeper.abort();
+    match drained {
         Ok(()) => {
             tracing::info!("shutdown complete");
             Ok(())

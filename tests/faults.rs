@@ -444,6 +444,76 @@ async fn slow_clients_are_cut_off_while_others_are_served() {
     .await;
 }
 
+/// Sends `GET /healthz` on a kept-alive raw connection and reads exactly its response; returns the status
+/// line, or `None` when the server had closed the connection.
+fn healthz_on(stream: &mut TcpStream) -> Option<String> {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(15)))
+        .unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .ok()?;
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => return None,
+        }
+    }
+    let head = String::from_utf8_lossy(&head).into_owned();
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().parse().unwrap())
+        })
+        .expect("content-length");
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body).ok()?;
+    head.lines().next().map(str::to_owned)
+}
+
+#[test]
+fn keep_alive_connections_idle_past_the_head_deadline_until_idle_timeout() {
+    let app = App::start(&[("HEADER_READ_TIMEOUT", "1s"), ("IDLE_TIMEOUT", "4s")]);
+    let mut stream = TcpStream::connect(app.addr).unwrap();
+    let ok = Some("HTTP/1.1 200 OK".to_owned());
+    assert_eq!(healthz_on(&mut stream), ok);
+    // Idle for longer than the head deadline (and its sweep tick): a pooling proxy reuses it as it is.
+    std::thread::sleep(Duration::from_millis(2_000));
+    assert_eq!(
+        healthz_on(&mut stream),
+        ok,
+        "idle connection cut by HEADER_READ_TIMEOUT"
+    );
+    let idle_since = std::time::Instant::now();
+    assert!(closed_by_server(&mut stream, Duration::from_secs(20)));
+    assert!(
+        idle_since.elapsed() >= Duration::from_millis(3_500),
+        "closed after {:?} idle, before IDLE_TIMEOUT",
+        idle_since.elapsed()
+    );
+}
+
+#[test]
+fn late_heads_are_cut_whatever_the_idle_timeout() {
+    let app = App::start(&[("HEADER_READ_TIMEOUT", "1s"), ("IDLE_TIMEOUT", "10m")]);
+    // A new connection that never sends anything.
+    let mut silent = TcpStream::connect(app.addr).unwrap();
+    // A kept-alive connection whose next head starts and stalls.
+    let mut stalled = TcpStream::connect(app.addr).unwrap();
+    assert_eq!(healthz_on(&mut stalled).as_deref(), Some("HTTP/1.1 200 OK"));
+    stalled.write_all(b"GET /healthz HTTP/1.1\r\nHost").unwrap();
+    for stream in [&mut silent, &mut stalled] {
+        assert!(
+            closed_by_server(stream, Duration::from_secs(15)),
+            "a late head kept its connection"
+        );
+    }
+}
+
 /// Raw request bytes in, status line out.
 fn raw(app: &App, request: &[u8]) -> String {
     let mut s = TcpStream::connect(app.addr).unwrap();

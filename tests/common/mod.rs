@@ -125,10 +125,10 @@ impl App {
                 return Err(output.lock().unwrap().join("\n"));
             }
         };
-        // Idle pooled connections are dropped before the app's shortest idle timeout in these tests
-        // (HEADER_READ_TIMEOUT 1s): the client would otherwise reuse a connection the app has closed while
-        // the test's runtime was blocked in `wait_for` (hyper cannot notice the FIN it never polled), and
-        // the request fails with IncompleteMessage. Same rule as for a proxy in front of the app.
+        // Idle pooled connections are dropped before any IDLE_TIMEOUT a test gives the app: the client would
+        // otherwise reuse a connection the app has closed while the test's runtime was blocked in `wait_for`
+        // (hyper cannot notice a FIN it never polled), and the request fails with IncompleteMessage. Same
+        // rule as for a proxy in front of the app.
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .pool_idle_timeout(Duration::from_millis(500))
