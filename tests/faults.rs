@@ -491,7 +491,8 @@ fn keep_alive_connections_idle_past_the_head_deadline_until_idle_timeout() {
     let idle_since = std::time::Instant::now();
     assert!(closed_by_server(&mut stream, Duration::from_secs(20)));
     assert!(
-        idle_since.elapsed() >= Duration::from_millis(3_500),
+        // Well past the head deadline's 1.1 s; the margin below 4 s is for a loaded machine's scheduling.
+        idle_since.elapsed() >= Duration::from_millis(3_000),
         "closed after {:?} idle, before IDLE_TIMEOUT",
         idle_since.elapsed()
     );
