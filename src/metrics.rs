@@ -10,6 +10,9 @@ use prometheus_client::registry::Registry;
 
 use crate::store::Operation;
 
+pub mod exposition;
+pub use exposition::Format;
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
     pub method: &'static str,
@@ -205,11 +208,14 @@ impl Metrics {
             .inc();
     }
 
-    /// OpenMetrics text, which Prometheus scrapes natively.
-    pub fn encode(&self) -> Result<String, std::fmt::Error> {
+    /// The registry as OpenMetrics text, or in the classic Prometheus text format derived from it.
+    pub fn encode(&self, format: Format) -> Result<String, std::fmt::Error> {
         let mut out = String::with_capacity(4096);
         prometheus_client::encoding::text::encode(&mut out, &self.registry)?;
-        Ok(out)
+        Ok(match format {
+            Format::OpenMetrics => out,
+            Format::Classic => exposition::openmetrics_to_classic(&out),
+        })
     }
 }
 
@@ -244,7 +250,7 @@ mod tests {
         let m = Metrics::new();
         m.passwords_generated.inc();
         m.store_error(Operation::Push);
-        let text = m.encode().unwrap();
+        let text = m.encode(Format::OpenMetrics).unwrap();
         assert!(text.contains("senha_gerada_total 1"), "{text}");
         assert!(
             text.contains("giropops_store_errors_total{operation=\"push\"} 1"),
@@ -252,7 +258,7 @@ mod tests {
         );
         assert!(text.contains("giropops_build_info{version=\""), "{text}");
         m.secrets_generated(SecretKind::Passphrase, Interface::V1, 3);
-        let text = m.encode().unwrap();
+        let text = m.encode(Format::OpenMetrics).unwrap();
         assert!(text.contains("senha_gerada_total 4"), "{text}");
         assert!(
             text.contains(

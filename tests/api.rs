@@ -270,7 +270,23 @@ async fn metrics_count_generations_by_matched_route() {
         .send()
         .await
         .unwrap();
+    // Without `Accept`, the classic text format (what the original served); OpenMetrics when asked for.
     let response = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    let classic = response.text().await.unwrap();
+    assert!(!classic.contains("# EOF"), "{classic}");
+    let response = app
+        .client
+        .get(app.url("/metrics"))
+        .header("accept", "application/openmetrics-text; version=1.0.0")
+        .send()
+        .await
+        .unwrap();
     assert!(
         response.headers()["content-type"]
             .to_str()
@@ -278,6 +294,18 @@ async fn metrics_count_generations_by_matched_route() {
             .contains("openmetrics-text")
     );
     let text = response.text().await.unwrap();
+    assert!(text.ends_with("# EOF\n"), "{text}");
+    for needle in [
+        "senha_gerada_total 1",
+        "# TYPE senha_gerada_total counter",
+        "# TYPE giropops_build_info gauge",
+        "giropops_build_info{version=\"",
+    ] {
+        assert!(
+            classic.contains(needle),
+            "classic metrics lack {needle}:\n{classic}"
+        );
+    }
     for needle in [
         "senha_gerada_total 1",
         "http_requests_total{method=\"POST\",route=\"/api/gerar-senha\",status=\"200\"} 1",

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use super::AppState;
 use super::error::{ApiError, Localized};
 use super::lang::Lang;
+use crate::metrics::Format;
 use crate::store::Operation;
 
 #[derive(Serialize, ToSchema)]
@@ -75,19 +76,24 @@ pub async fn readyz(State(app): State<AppState>) -> (StatusCode, Json<Health>) {
     }
 }
 
-/// Prometheus metrics (OpenMetrics text).
+/// Prometheus metrics: OpenMetrics text when the scraper's `Accept` asks for it, the classic text format
+/// 0.0.4 otherwise (see `metrics::exposition`).
 #[utoipa::path(get, path = "/metrics", tag = "ops",
-    responses((status = 200, description = "OpenMetrics text", content_type = "application/openmetrics-text")))]
-pub async fn metrics(State(app): State<AppState>, lang: Lang) -> Response {
-    match app.metrics().encode() {
+    responses((status = 200, description = "Classic Prometheus text (0.0.4), or OpenMetrics 1.0 when `Accept` asks for `application/openmetrics-text`",
+        content((String = "text/plain"), (String = "application/openmetrics-text")))))]
+pub async fn metrics(State(app): State<AppState>, headers: HeaderMap, lang: Lang) -> Response {
+    let format = Format::negotiate(&headers);
+    match app.metrics().encode(format) {
         Ok(text) => {
             let mut response = text.into_response();
             response.headers_mut().insert(
                 header::CONTENT_TYPE,
-                HeaderValue::from_static(
-                    "application/openmetrics-text; version=1.0.0; charset=utf-8",
-                ),
+                HeaderValue::from_static(format.content_type()),
             );
+            // A cache between scraper and app must not answer one format's request with the other.
+            response
+                .headers_mut()
+                .insert(header::VARY, HeaderValue::from_static("Accept"));
             response
         }
         Err(_) => ApiError::Internal.into_response_in(lang),
