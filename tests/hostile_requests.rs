@@ -1,6 +1,6 @@
-//! Hostile request bodies (issue 13, rows 1 and 6): a trickling body holds no concurrency slot and ends in 408;
-//! a declared body over the limit is 413 at once, without `100 Continue`. Raw sockets, so the test controls every
-//! byte and sees exactly what the server sends.
+//! Hostile request bodies and heads (issue 13, rows 1, 6 and 9): a trickling body holds no concurrency slot and
+//! ends in 408; a declared body over the limit is 413 at once, without `100 Continue`; an HTTP/1.1 request needs
+//! exactly one `Host`. Raw sockets, so the test controls every byte and sees exactly what the server sends.
 
 mod common;
 
@@ -234,4 +234,74 @@ async fn a_declared_body_over_the_limit_is_413_at_once() {
     // The metrics see these answers like any other.
     let line = r#"http_requests_total{method="POST",route="/api/gerar-senha",status="413"}"#;
     assert!(app.metric(line).await >= 3.0, "{line}");
+}
+
+#[tokio::test]
+async fn http11_needs_exactly_one_host_and_http10_needs_none() {
+    let app = App::start(&[]);
+    let json = "Content-Type: application/json\r\nContent-Length: 15\r\n\r\n{\"tamanho\": 12}";
+    let cases = [
+        (
+            "HTTP/1.1 without Host",
+            "GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n".to_owned(),
+            "400",
+        ),
+        (
+            "HTTP/1.1 POST without Host",
+            format!("POST /api/gerar-senha HTTP/1.1\r\nConnection: close\r\n{json}"),
+            "400",
+        ),
+        (
+            "two Host headers",
+            "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n".to_owned(),
+            "400",
+        ),
+        (
+            "HTTP/1.0 with two Host headers",
+            "GET /healthz HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n".to_owned(),
+            "400",
+        ),
+        // HAProxy's default httpchk and other HTTP/1.0 checkers send no Host.
+        (
+            "HTTP/1.0 without Host",
+            "GET /healthz HTTP/1.0\r\n\r\n".to_owned(),
+            "200",
+        ),
+        (
+            "HTTP/1.0 POST without Host",
+            format!("POST /api/gerar-senha HTTP/1.0\r\n{json}"),
+            "200",
+        ),
+        (
+            "HTTP/1.1 with one Host",
+            "GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n".to_owned(),
+            "200",
+        ),
+    ];
+    for (name, request, expected) in cases {
+        let mut stream = send(&app, request.as_bytes());
+        let answer = read_until_closed(&mut stream, Duration::from_secs(15));
+        assert!(
+            // hyper answers an HTTP/1.0 request in HTTP/1.0.
+            answer.status_line().split(' ').nth(1) == Some(expected),
+            "{name}: {}",
+            answer.text
+        );
+        if expected == "400" {
+            assert!(
+                answer.text.contains("\"invalid_host\""),
+                "{name}: {}",
+                answer.text
+            );
+        } else if request.starts_with("POST") {
+            let body = answer.text.split("\r\n\r\n").nth(1).unwrap_or("");
+            let password = serde_json::from_str::<serde_json::Value>(body).unwrap()["senha"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            app.saw_password(&password);
+        }
+    }
+    let line = r#"http_requests_total{method="GET",route="/healthz",status="400"}"#;
+    assert_eq!(app.metric(line).await, 3.0, "{line}");
 }

@@ -22,6 +22,8 @@ pub enum ApiError {
     PayloadTooLarge(usize),
     #[error("the request body did not arrive in time")]
     BodyTimeout,
+    #[error("the request must have exactly one Host header")]
+    InvalidHost,
     #[error("unsupported content type, expected {0}")]
     UnsupportedMediaType(&'static str),
     #[error("the body must be a JSON object")]
@@ -89,6 +91,7 @@ impl ApiError {
             ApiError::MalformedJson | ApiError::UnreadableBody => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
+            ApiError::InvalidHost => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::BodyNotObject
             | ApiError::InvalidLength { .. }
@@ -115,6 +118,7 @@ impl ApiError {
             ApiError::UnreadableBody => "unreadable_body",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::BodyTimeout => "body_timeout",
+            ApiError::InvalidHost => "invalid_host",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::BodyNotObject => "body_not_object",
             ApiError::InvalidLength { .. } => "invalid_length",
@@ -161,6 +165,9 @@ impl ApiError {
                     format!("O corpo da requisição passa do limite de {limit} bytes.")
                 }
                 ApiError::BodyTimeout => "O corpo da requisição não chegou a tempo.".into(),
+                ApiError::InvalidHost => {
+                    "A requisição deve ter exatamente um cabeçalho Host.".into()
+                }
                 ApiError::UnsupportedMediaType(expected) => {
                     format!("Tipo de conteúdo não suportado: envie {expected}.")
                 }
@@ -300,6 +307,7 @@ mod tests {
             ApiError::MalformedJson,
             ApiError::PayloadTooLarge(1),
             ApiError::BodyTimeout,
+            ApiError::InvalidHost,
             ApiError::UnsupportedMediaType("application/json"),
             ApiError::BodyNotObject,
             ApiError::InvalidFlag("x"),

@@ -1,5 +1,5 @@
-//! Cross-cutting concerns in one layer (`edge`), each step a plain function: the body read under its own
-//! deadline, the request deadline, the concurrency and rate limits, metrics and the access log,
+//! Cross-cutting concerns in one layer (`edge`), each step a plain function: the `Host` check, the body read
+//! under its own deadline, the request deadline, the concurrency and rate limits, metrics and the access log,
 //! and the response headers every answer carries.
 //! One `from_fn` layer instead of one per concern: each layer boxes the rest of the stack again for every
 //! request, and four of them cost more than the work they wrapped (README "Desempenho").
@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::http::{HeaderMap, HeaderValue, Method, Version, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use hyper::body::Body as _;
@@ -40,8 +40,8 @@ pub const ROUTES: [&str; 10] = [
 const UNMATCHED: &str = "unmatched";
 
 /// The stack around every handler, outermost first: security headers on every answer; then metrics and the
-/// access log, which also see the 408/413 of the body read and the 503/429 of the limits; then the body read
-/// (BODY_READ_TIMEOUT); then REQUEST_TIMEOUT; then MAX_CONCURRENCY and
+/// access log, which also see the 400/408/413 of the head and body checks and the 503/429 of the limits; then
+/// the `Host` check and the body read (BODY_READ_TIMEOUT); then REQUEST_TIMEOUT; then MAX_CONCURRENCY and
 /// RATE_LIMIT.
 pub async fn edge(State(app): State<AppState>, request: Request, next: Next) -> Response {
     // The service is called as soon as the head is parsed: this is when the body's deadline starts.
@@ -73,10 +73,12 @@ pub async fn edge(State(app): State<AppState>, request: Request, next: Next) -> 
     response
 }
 
-/// The request with its whole body in memory, or why it is refused: a body over [`BODY_LIMIT`], or one that did not arrive within BODY_READ_TIMEOUT
+/// The request with its whole body in memory, or why it is refused: a `Host` that is missing (HTTP/1.1) or
+/// repeated (RFC 9112 §3.2), a body over [`BODY_LIMIT`], or one that did not arrive within BODY_READ_TIMEOUT
 /// of `head_end`. A body is read here, outside REQUEST_TIMEOUT and before MAX_CONCURRENCY, so that a client
 /// sending it slowly (or never) holds no concurrency slot; connections bound how many are read at once.
 async fn receive(app: &AppState, request: Request, head_end: Instant) -> Result<Request, ApiError> {
+    check_host(&request)?;
     // No Content-Length (or 0) and not chunked: nothing to wait for.
     if request.body().is_end_stream() {
         return Ok(request);
@@ -85,6 +87,21 @@ async fn receive(app: &AppState, request: Request, head_end: Instant) -> Result<
     let deadline = head_end + app.0.body_read_timeout;
     let bytes = read_body(body, deadline).await?;
     Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// Exactly one `Host`; HTTP/1.0 clients (e.g. HAProxy's default `httpchk`) may send none.
+fn check_host(request: &Request) -> Result<(), ApiError> {
+    let mut hosts = request.headers().get_all(header::HOST).iter();
+    let valid = match (hosts.next(), hosts.next()) {
+        (Some(_), None) => true,
+        (None, _) => request.version() < Version::HTTP_11,
+        (Some(_), Some(_)) => false,
+    };
+    if valid {
+        Ok(())
+    } else {
+        Err(ApiError::InvalidHost)
+    }
 }
 
 /// Reads `body` whole by `deadline`. A declared length over the limit is refused before the body is polled,
@@ -344,5 +361,36 @@ mod tests {
         let stalled = read_body(chunked(&[10], true), deadline).await;
         assert_eq!(stalled, Err(ApiError::BodyTimeout));
         assert!(Instant::now() >= deadline);
+    }
+
+    #[test]
+    fn host_is_required_once_from_http11() {
+        let request = |version, hosts: &[&str]| {
+            let mut builder = Request::builder().version(version);
+            for host in hosts {
+                builder = builder.header(header::HOST, *host);
+            }
+            builder.body(Body::empty()).unwrap()
+        };
+        assert_eq!(check_host(&request(Version::HTTP_11, &["a"])), Ok(()));
+        assert_eq!(check_host(&request(Version::HTTP_10, &[])), Ok(()));
+        for (version, hosts) in [
+            (Version::HTTP_11, &[][..]),
+            (Version::HTTP_11, &["a", "b"][..]),
+            (Version::HTTP_10, &["a", "a"][..]),
+        ] {
+            assert_eq!(
+                check_host(&request(version, hosts)),
+                Err(ApiError::InvalidHost),
+                "{version:?} {hosts:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn extension_methods_share_one_label() {
+        let invented = Method::from_bytes(b"GIROPOPS").unwrap();
+        assert_eq!(method_label(&invented), "other");
+        assert_eq!(method_label(&Method::POST), "POST");
     }
 }
