@@ -98,6 +98,13 @@ pub struct ServeConfig {
           value_parser = parse_timeout)]
     pub idle_timeout: Duration,
 
+    /// A request body (at most 16 KiB) not received whole within this time of the end of its head is answered
+    /// with 408 and the connection closed. Bodies are read before the request counts against MAX_CONCURRENCY
+    /// and REQUEST_TIMEOUT, so slow senders hold no slot.
+    #[arg(long, env = "BODY_READ_TIMEOUT", value_name = "BODY_READ_TIMEOUT", default_value = "10s",
+          value_parser = parse_timeout)]
+    pub body_read_timeout: Duration,
+
     /// Redis operations in flight at once; more wait for a slot within their REDIS_TIMEOUT, so a slow Redis
     /// never has more than this many operations piled on it.
     #[arg(long, env = "REDIS_MAX_IN_FLIGHT", value_name = "REDIS_MAX_IN_FLIGHT", default_value_t = 64,
@@ -301,6 +308,7 @@ mod tests {
         assert_eq!(cli.serve.redis.redis_port, 6379);
         assert_eq!(cli.serve.redis_timeout, Duration::from_secs(1));
         assert!(cli.serve.history_ttl.is_none());
+        assert_eq!(cli.serve.body_read_timeout, Duration::from_secs(10));
     }
 
     #[test]
@@ -358,6 +366,7 @@ mod tests {
             "MAX_CONNECTIONS",
             "HEADER_READ_TIMEOUT",
             "IDLE_TIMEOUT",
+            "BODY_READ_TIMEOUT",
             "REDIS_MAX_IN_FLIGHT",
             "RATE_LIMIT",
             "TRUSTED_PROXIES",

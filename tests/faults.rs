@@ -395,7 +395,11 @@ fn closed_by_server(stream: &mut TcpStream, deadline: Duration) -> bool {
 
 #[tokio::test]
 async fn slow_clients_are_cut_off_while_others_are_served() {
-    let app = App::start(&[("HEADER_READ_TIMEOUT", "1s"), ("REQUEST_TIMEOUT", "2s")]);
+    let app = App::start(&[
+        ("HEADER_READ_TIMEOUT", "1s"),
+        ("REQUEST_TIMEOUT", "2s"),
+        ("BODY_READ_TIMEOUT", "2s"),
+    ]);
     // 40 clients dripping a request head byte by byte, then stalling.
     let mut slow: Vec<TcpStream> = (0..40)
         .map(|_| {
@@ -425,8 +429,8 @@ async fn slow_clients_are_cut_off_while_others_are_served() {
     let mut response = String::new();
     s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
     let _ = s.read_to_string(&mut response);
-    assert!(response.starts_with("HTTP/1.1 503"), "{response}");
-    assert!(response.contains("\"timeout\""), "{response}");
+    assert!(response.starts_with("HTTP/1.1 408"), "{response}");
+    assert!(response.contains("\"body_timeout\""), "{response}");
     // A chunked body that never ends.
     let mut s = TcpStream::connect(app.addr).unwrap();
     s.write_all(
@@ -436,7 +440,7 @@ async fn slow_clients_are_cut_off_while_others_are_served() {
     let mut response = String::new();
     s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
     let _ = s.read_to_string(&mut response);
-    assert!(response.starts_with("HTTP/1.1 503"), "{response}");
+    assert!(response.starts_with("HTTP/1.1 408"), "{response}");
     // Connections were reclaimed: the in-flight gauge is back to the scrape itself.
     wait_for_async("requests to drain", Duration::from_secs(10), || async {
         app.metric("http_requests_in_flight").await <= 1.0

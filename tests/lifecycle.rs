@@ -102,6 +102,7 @@ fn invalid_configuration_stops_start_up_with_one_line() {
         (("REDIS_TIMEOUT", "5 parsecs"), "REDIS_TIMEOUT"),
         (("REQUEST_TIMEOUT", "0"), "REQUEST_TIMEOUT"),
         (("IDLE_TIMEOUT", "0ms"), "IDLE_TIMEOUT"),
+        (("BODY_READ_TIMEOUT", "0"), "BODY_READ_TIMEOUT"),
         (("LOG_FORMAT", "xml"), "LOG_FORMAT"),
         (("REDIS_URL", "http://example"), "REDIS_URL"),
         (("BIND", "localhost:80"), "BIND"),

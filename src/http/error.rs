@@ -20,6 +20,10 @@ pub enum ApiError {
     UnreadableBody,
     #[error("request body larger than {0} bytes")]
     PayloadTooLarge(usize),
+    #[error("the request body did not arrive in time")]
+    BodyTimeout,
+    #[error("the request must have exactly one Host header")]
+    InvalidHost,
     #[error("unsupported content type, expected {0}")]
     UnsupportedMediaType(&'static str),
     #[error("the body must be a JSON object")]
@@ -86,6 +90,8 @@ impl ApiError {
         match self {
             ApiError::MalformedJson | ApiError::UnreadableBody => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
+            ApiError::InvalidHost => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::BodyNotObject
             | ApiError::InvalidLength { .. }
@@ -111,6 +117,8 @@ impl ApiError {
             ApiError::MalformedJson => "malformed_json",
             ApiError::UnreadableBody => "unreadable_body",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::BodyTimeout => "body_timeout",
+            ApiError::InvalidHost => "invalid_host",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::BodyNotObject => "body_not_object",
             ApiError::InvalidLength { .. } => "invalid_length",
@@ -155,6 +163,10 @@ impl ApiError {
                 ApiError::UnreadableBody => "Não foi possível ler o corpo da requisição.".into(),
                 ApiError::PayloadTooLarge(limit) => {
                     format!("O corpo da requisição passa do limite de {limit} bytes.")
+                }
+                ApiError::BodyTimeout => "O corpo da requisição não chegou a tempo.".into(),
+                ApiError::InvalidHost => {
+                    "A requisição deve ter exatamente um cabeçalho Host.".into()
                 }
                 ApiError::UnsupportedMediaType(expected) => {
                     format!("Tipo de conteúdo não suportado: envie {expected}.")
@@ -214,6 +226,13 @@ impl ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        // The rest of the body was not read (too large, or stopped coming): the connection cannot carry
+        // another request, and the client is told so.
+        if matches!(self, ApiError::PayloadTooLarge(_) | ApiError::BodyTimeout) {
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         response
     }
@@ -287,6 +306,8 @@ mod tests {
         for e in [
             ApiError::MalformedJson,
             ApiError::PayloadTooLarge(1),
+            ApiError::BodyTimeout,
+            ApiError::InvalidHost,
             ApiError::UnsupportedMediaType("application/json"),
             ApiError::BodyNotObject,
             ApiError::InvalidFlag("x"),

@@ -37,6 +37,7 @@ struct Inner {
     shutting_down: AtomicBool,
     history_enabled: bool,
     request_timeout: Duration,
+    body_read_timeout: Duration,
     concurrency: limits::ConcurrencyLimit,
     rate_limit: Option<limits::RateLimiter>,
     trusted_proxies: Vec<ipnet::IpNet>,
@@ -50,6 +51,7 @@ impl AppState {
             shutting_down: AtomicBool::new(false),
             history_enabled: config.history_size > 0,
             request_timeout: config.request_timeout,
+            body_read_timeout: config.body_read_timeout,
             concurrency: limits::ConcurrencyLimit::new(config.max_concurrency as usize),
             rate_limit: (config.rate_limit > 0)
                 .then(|| limits::RateLimiter::new(config.rate_limit)),
