@@ -81,7 +81,8 @@ pub struct ServeConfig {
           value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub max_concurrency: u32,
 
-    /// Open client connections at once; beyond it, new connections wait in the kernel's backlog.
+    /// Open client connections at once; beyond it, a new connection closes the one idle for the longest
+    /// (keep-alive, or waiting for a head), or waits in the kernel's backlog while all are mid-request.
     #[arg(long, env = "MAX_CONNECTIONS", value_name = "MAX_CONNECTIONS", default_value_t = 4096,
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_connections: u32,
@@ -97,6 +98,17 @@ pub struct ServeConfig {
     #[arg(long, env = "IDLE_TIMEOUT", value_name = "IDLE_TIMEOUT", default_value = "75s",
           value_parser = parse_timeout)]
     pub idle_timeout: Duration,
+
+    /// A response the client does not read (no byte accepted by the socket) for this long closes the
+    /// connection (clients that pipeline requests and never read). At most 30 s.
+    #[arg(long, env = "WRITE_TIMEOUT", value_name = "WRITE_TIMEOUT", default_value = "10s",
+          value_parser = parse_write_timeout)]
+    pub write_timeout: Duration,
+
+    /// A second port, on the same BIND, serving only /healthz, /readyz and /metrics, with its own few
+    /// connections: probes answer even when clients hold every MAX_CONNECTIONS slot. Unset: probes use PORT.
+    #[arg(long, env = "PROBE_PORT", value_name = "PROBE_PORT")]
+    pub probe_port: Option<u16>,
 
     /// Redis operations in flight at once; more wait for a slot within their REDIS_TIMEOUT, so a slow Redis
     /// never has more than this many operations piled on it.
@@ -224,6 +236,10 @@ pub struct HealthcheckConfig {
     #[arg(long, env = "PORT", value_name = "PORT", default_value_t = 5000)]
     pub port: u16,
 
+    /// The server's probe port (its PROBE_PORT); when set, it is probed instead of PORT.
+    #[arg(long, env = "PROBE_PORT", value_name = "PROBE_PORT")]
+    pub probe_port: Option<u16>,
+
     /// Give up after this long.
     #[arg(long, value_name = "TIMEOUT", default_value = "2s", value_parser = parse_timeout)]
     pub timeout: Duration,
@@ -268,6 +284,17 @@ pub fn parse_timeout(value: &str) -> Result<Duration, String> {
     }
     Ok(duration)
 }
+
+/// WRITE_TIMEOUT: a timeout of at most 30 s (a stalled client holds its buffers that long).
+fn parse_write_timeout(value: &str) -> Result<Duration, String> {
+    let duration = parse_timeout(value)?;
+    if duration > MAX_WRITE_TIMEOUT {
+        return Err(format!("'{value}' is too long: at most 30s"));
+    }
+    Ok(duration)
+}
+
+const MAX_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A port number. Kubernetes service links inject `REDIS_PORT=tcp://10.0.0.5:6379` into pods when a Service is
 /// named `redis`: say so instead of a bare "invalid digit".
@@ -317,6 +344,9 @@ mod tests {
         assert!(parse_timeout("0").is_err());
         assert!(parse_timeout("0.0001s").is_err());
         assert_eq!(parse_timeout("1ms"), Ok(Duration::from_millis(1)));
+        assert_eq!(parse_write_timeout("30s"), Ok(Duration::from_secs(30)));
+        assert!(parse_write_timeout("31s").is_err());
+        assert!(parse_write_timeout("0").is_err());
     }
 
     #[test]
@@ -358,6 +388,8 @@ mod tests {
             "MAX_CONNECTIONS",
             "HEADER_READ_TIMEOUT",
             "IDLE_TIMEOUT",
+            "WRITE_TIMEOUT",
+            "PROBE_PORT",
             "REDIS_MAX_IN_FLIGHT",
             "RATE_LIMIT",
             "TRUSTED_PROXIES",
