@@ -380,3 +380,36 @@ fn the_probe_port_answers_while_every_main_connection_is_mid_request() {
             .starts_with("HTTP/1.1 200")
     });
 }
+
+#[test]
+fn the_probe_port_reports_the_shutdown_and_stops_with_the_app() {
+    let probe_port = free_port();
+    let mut app = App::start(&[
+        ("PROBE_PORT", &probe_port.to_string()),
+        ("SHUTDOWN_DELAY", "2s"),
+    ]);
+    let probes = SocketAddr::new(app.addr.ip(), probe_port);
+    answered(&app, probes, &get("/readyz"), "200", Duration::from_secs(2));
+    app.signal("TERM");
+    wait_for(
+        "the probe port's readiness to turn 503",
+        Duration::from_secs(10),
+        || {
+            on_new_connection(probes, &get("/readyz"), Duration::from_secs(5))
+                .0
+                .starts_with("HTTP/1.1 503")
+        },
+    );
+    answered(
+        &app,
+        probes,
+        &get("/healthz"),
+        "200",
+        Duration::from_secs(2),
+    );
+    assert_eq!(app.wait_exit(Duration::from_secs(30)), Some(0));
+    assert!(
+        TcpStream::connect(probes).is_err(),
+        "the probe port still accepts connections"
+    );
+}

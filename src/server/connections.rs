@@ -453,8 +453,7 @@ mod tests {
         let (io, phase) = connections.watch(());
         phase.serving();
         phase.responded();
-        let waker = futures_task_noop();
-        let cx = Context::from_waker(&waker);
+        let cx = Context::from_waker(Waker::noop());
         // Stalls at 1 s, progresses at 2.5 s, stalls again at 3 s: the deadline counts from 3 s.
         connections.now_ms.store(1_000, Relaxed);
         assert!(io.wrote::<usize>(&cx, Poll::Pending).is_pending());
@@ -507,10 +506,6 @@ mod tests {
         assert!(connections.evict_oldest_idle().is_none());
         assert!(serving_io.check().is_ok() && writing_io.check().is_ok());
         assert!(unpolled_io.check().is_ok());
-    }
-
-    fn futures_task_noop() -> Waker {
-        Waker::noop().clone()
     }
 
     #[tokio::test]
