@@ -1,5 +1,16 @@
 //! Serving: bind (the main port and the optional probe port), run the routers, and shut down gracefully on
 //! SIGTERM/SIGINT.
+//!
+//! **Probes.** With fair slots (see `connections`), a probe on the main port waits only while every connection
+//! is mid-request, and a client can still arrange that (slow bodies, stalled writers, slow handlers, each
+//! bounded by its deadline but renewable). A liveness probe must never fail because of other clients, so
+//! PROBE_PORT adds a listener serving only /healthz, /readyz and /metrics, with a few slots of its own and the
+//! same deadlines and eviction, outside MAX_CONNECTIONS and MAX_CONCURRENCY. A separate listener rather than a
+//! reserve of main-port slots: a reserve cannot tell a probe from a client before reading its request, and
+//! reading requests is what an attacker fills; a port can also be kept from clients by the network (the
+//! NetworkPolicy admits clients to `http` only). The routes stay on the main port for compatibility.
+//! Readiness tells the truth on the probe port: 503 while the main port cannot admit a connection
+//! ([`Admission`]); liveness does not depend on it.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};

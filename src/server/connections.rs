@@ -17,9 +17,12 @@
 //!
 //! **Fair slots (MAX_CONNECTIONS).** When every slot is taken, the accept loop still accepts the next connection,
 //! then closes the connection that has not been running a request (idle keep-alive, or waiting for or reading a
-//! head) for the longest time, as nginx reuses idle keep-alive connections. A connection mid-request (handler
-//! running, body being read, response being written) is never evicted. When all are mid-request, the accepted
-//! connection waits for a slot and eviction is retried on every tick: at most one accepted socket waits.
+//! head) for the longest time, as nginx reuses idle keep-alive connections. Only a connection whose last read
+//! found nothing is taken: one with pipelined requests in hyper's buffer, or a new one not read yet, may have
+//! a request ready. A connection mid-request (handler running, body being read, response being written or
+//! stalled) is never evicted. When all are mid-request, the accepted connection waits for a slot and eviction
+//! is retried on every tick, one victim at a time: at most one accepted socket waits, and no more connections
+//! are closed than connections admitted.
 //!
 //! Cost on the fast path: a request is a few relaxed loads and stores; a write that completes at once adds one
 //! relaxed load; a read that has to wait (the end of every keep-alive request) locks the connection's own,
@@ -232,7 +235,8 @@ impl Connections {
             .filter(|phase| phase.is_evictable())
             .min_by_key(|phase| phase.since_ms.load(Relaxed))?;
         drop(connections);
-        // A connection that began a request in between keeps its own cut mark: no other is taken instead.
+        // If its client sent a request in between, that request is lost as in any keep-alive close race (the
+        // window is one read); a connection already cut by a deadline in between is closing all the same.
         oldest.cut(EVICTED);
         Some(Arc::downgrade(&oldest))
     }
