@@ -55,7 +55,8 @@ pub struct ServeConfig {
     #[arg(long, env = "HISTORY_TTL", value_name = "HISTORY_TTL", value_parser = parse_timeout)]
     pub history_ttl: Option<Duration>,
 
-    /// Longest time a request may take before it is answered with 503.
+    /// Longest time a request may take, once its body has arrived (BODY_READ_TIMEOUT bounds that), before it is
+    /// answered with 503.
     #[arg(long, env = "REQUEST_TIMEOUT", value_name = "REQUEST_TIMEOUT", default_value = "10s",
           value_parser = parse_timeout)]
     pub request_timeout: Duration,
@@ -81,7 +82,8 @@ pub struct ServeConfig {
           value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub max_concurrency: u32,
 
-    /// Open client connections at once; beyond it, new connections wait in the kernel's backlog.
+    /// Open client connections at once; beyond it, a new connection closes the one idle for the longest
+    /// (keep-alive, or waiting for a head), or waits in the kernel's backlog while all are mid-request.
     #[arg(long, env = "MAX_CONNECTIONS", value_name = "MAX_CONNECTIONS", default_value_t = 4096,
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_connections: u32,
@@ -104,6 +106,16 @@ pub struct ServeConfig {
     #[arg(long, env = "BODY_READ_TIMEOUT", value_name = "BODY_READ_TIMEOUT", default_value = "10s",
           value_parser = parse_timeout)]
     pub body_read_timeout: Duration,
+    /// A response the client does not read (no byte accepted by the socket) for this long closes the
+    /// connection (clients that pipeline requests and never read). At most 30 s.
+    #[arg(long, env = "WRITE_TIMEOUT", value_name = "WRITE_TIMEOUT", default_value = "10s",
+          value_parser = parse_write_timeout)]
+    pub write_timeout: Duration,
+
+    /// A second port, on the same BIND, serving only /healthz, /readyz and /metrics, with its own few
+    /// connections: probes answer even when clients hold every MAX_CONNECTIONS slot. Unset: probes use PORT.
+    #[arg(long, env = "PROBE_PORT", value_name = "PROBE_PORT")]
+    pub probe_port: Option<u16>,
 
     /// Redis operations in flight at once; more wait for a slot within their REDIS_TIMEOUT, so a slow Redis
     /// never has more than this many operations piled on it.
@@ -231,6 +243,10 @@ pub struct HealthcheckConfig {
     #[arg(long, env = "PORT", value_name = "PORT", default_value_t = 5000)]
     pub port: u16,
 
+    /// The server's probe port (its PROBE_PORT); when set, it is probed instead of PORT.
+    #[arg(long, env = "PROBE_PORT", value_name = "PROBE_PORT")]
+    pub probe_port: Option<u16>,
+
     /// Give up after this long.
     #[arg(long, value_name = "TIMEOUT", default_value = "2s", value_parser = parse_timeout)]
     pub timeout: Duration,
@@ -275,6 +291,17 @@ pub fn parse_timeout(value: &str) -> Result<Duration, String> {
     }
     Ok(duration)
 }
+
+/// WRITE_TIMEOUT: a timeout of at most 30 s (a stalled client holds its buffers that long).
+fn parse_write_timeout(value: &str) -> Result<Duration, String> {
+    let duration = parse_timeout(value)?;
+    if duration > MAX_WRITE_TIMEOUT {
+        return Err(format!("'{value}' is too long: at most 30s"));
+    }
+    Ok(duration)
+}
+
+const MAX_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A port number. Kubernetes service links inject `REDIS_PORT=tcp://10.0.0.5:6379` into pods when a Service is
 /// named `redis`: say so instead of a bare "invalid digit".
@@ -325,6 +352,9 @@ mod tests {
         assert!(parse_timeout("0").is_err());
         assert!(parse_timeout("0.0001s").is_err());
         assert_eq!(parse_timeout("1ms"), Ok(Duration::from_millis(1)));
+        assert_eq!(parse_write_timeout("30s"), Ok(Duration::from_secs(30)));
+        assert!(parse_write_timeout("31s").is_err());
+        assert!(parse_write_timeout("0").is_err());
     }
 
     #[test]
@@ -367,6 +397,8 @@ mod tests {
             "HEADER_READ_TIMEOUT",
             "IDLE_TIMEOUT",
             "BODY_READ_TIMEOUT",
+            "WRITE_TIMEOUT",
+            "PROBE_PORT",
             "REDIS_MAX_IN_FLIGHT",
             "RATE_LIMIT",
             "TRUSTED_PROXIES",

@@ -1,4 +1,5 @@
-//! `giropops-senhas healthcheck`: the image has no curl, so the binary probes its own `/healthz`.
+//! `giropops-senhas healthcheck`: the image has no curl, so the binary probes its own `/healthz` (on PROBE_PORT
+//! when set, else on PORT).
 
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
@@ -12,7 +13,8 @@ pub fn probe(config: &HealthcheckConfig) -> Result<(), String> {
         IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
         ip => ip,
     };
-    let addr = SocketAddr::new(ip, config.port);
+    // The probe port, when the server has one, answers even while clients hold every main-port connection.
+    let addr = SocketAddr::new(ip, config.probe_port.unwrap_or(config.port));
     let mut stream = TcpStream::connect_timeout(&addr, config.timeout)
         .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
     stream

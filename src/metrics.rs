@@ -94,6 +94,8 @@ pub struct Metrics {
     pub http_in_flight: Gauge,
     /// Redis operations waiting for an answer; bounded by REDIS_MAX_IN_FLIGHT.
     pub store_in_flight: Gauge,
+    /// Connections closed to admit a new one at MAX_CONNECTIONS (idle the longest).
+    pub connections_evicted: Counter,
     store_errors: Family<OperationLabels, Counter>,
     secrets_generated: Family<SecretLabels, Counter>,
 }
@@ -138,6 +140,12 @@ impl Metrics {
             "giropops_store_operations_in_flight",
             "History store operations waiting for an answer",
             store_in_flight.clone(),
+        );
+        let connections_evicted = Counter::default();
+        registry.register(
+            "giropops_connections_evicted",
+            "Idle connections closed to admit a new one at MAX_CONNECTIONS",
+            connections_evicted.clone(),
         );
         let store_errors = Family::<OperationLabels, Counter>::default();
         registry.register(
@@ -184,6 +192,7 @@ impl Metrics {
             http_duration,
             http_in_flight,
             store_in_flight,
+            connections_evicted,
             store_errors,
             secrets_generated,
         }

@@ -1,8 +1,21 @@
-//! Serving: bind, run the router, and shut down gracefully on SIGTERM/SIGINT.
+//! Serving: bind (the main port and the optional probe port), run the routers, and shut down gracefully on
+//! SIGTERM/SIGINT.
+//!
+//! **Probes.** With fair slots (see `connections`), a probe on the main port waits only while every connection
+//! is mid-request, and a client can still arrange that (slow bodies, stalled writers, slow handlers, each
+//! bounded by its deadline but renewable). A liveness probe must never fail because of other clients, so
+//! PROBE_PORT adds a listener serving only /healthz, /readyz and /metrics, with a few slots of its own and the
+//! same deadlines and eviction, outside MAX_CONNECTIONS and MAX_CONCURRENCY. A separate listener rather than a
+//! reserve of main-port slots: a reserve cannot tell a probe from a client before reading its request, and
+//! reading requests is what an attacker fills; a port can also be kept from clients by the network (the
+//! NetworkPolicy admits clients to `http` only). The routes stay on the main port for compatibility.
+//! Readiness tells the truth on the probe port: 503 while the main port cannot admit a connection
+//! ([`Admission`]); liveness does not depend on it.
 
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
-
-use std::sync::Arc;
 
 use axum::extract::ConnectInfo;
 use hyper::Request;
@@ -11,18 +24,19 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
+use prometheus_client::metrics::counter::Counter;
 use thiserror::Error;
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tower::Service;
 
 use crate::config::ServeConfig;
-use crate::http::{AppState, router};
+use crate::http::{AppState, probe_router, router};
 use crate::metrics::Metrics;
 use crate::store::{HistoryLimits, Store, StoreBounds, StoreError, StoreTarget};
 
-mod head_deadline;
-use head_deadline::HeadDeadlines;
+mod connections;
+use connections::{Connections, Deadlines, Phase};
 
 #[derive(Debug, Error)]
 pub enum ServeError {
@@ -82,13 +96,15 @@ pub async fn serve(config: ServeConfig, state: AppState) -> Result<(), ServeErro
     // Handlers first: a SIGTERM that arrives right after "listening" must start a graceful shutdown, not
     // kill the process with the default disposition.
     let mut signals = Signals::install().map_err(ServeError::Signals)?;
-    let addr = std::net::SocketAddr::new(config.bind, config.port);
-    let listener = TcpListener::bind(addr)
-        .await
-        .map_err(|source| ServeError::Bind {
-            addr: addr.to_string(),
-            source,
-        })?;
+    let listener = bind(config.bind, config.port).await?;
+    let probe_listener = match config.probe_port {
+        Some(port) => Some(bind(config.bind, port).await?),
+        None => None,
+    };
+    if let Some(probes) = &probe_listener {
+        let addr = probes.local_addr().map_err(ServeError::Serve)?;
+        tracing::info!(addr = %addr, "probe port listening (/healthz, /readyz, /metrics)");
+    }
     let local = listener.local_addr().map_err(ServeError::Serve)?;
     tracing::info!(addr = %local, version = env!("CARGO_PKG_VERSION"), "listening");
 
@@ -108,75 +124,197 @@ pub async fn serve(config: ServeConfig, state: AppState) -> Result<(), ServeErro
         let _ = drain_tx.send(true);
     });
 
-    let app = router(state);
-    let connections = Arc::new(Semaphore::new(config.max_connections as usize));
     let graceful = GracefulShutdown::new();
-    // Slow clients: the whole request head within HEADER_READ_TIMEOUT of its first byte (of the accept, for a
-    // new connection), or the connection is closed.
-    let head_deadlines = HeadDeadlines::new(config.header_read_timeout);
-    let sweeper = tokio::spawn(head_deadlines.clone().run());
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         // hyper's head timer starts when a keep-alive connection begins waiting for its next request: it is
-        // the idle timeout (see head_deadline for why the two are apart).
+        // the idle timeout (see connections for why the two are apart).
         .header_read_timeout(config.idle_timeout)
         // Bounds the request head (URL + headers); hyper answers 431 beyond it (checked per read, so a
-        // head may overshoot by one read's worth before it is refused).
+        // head may overshoot by one read's worth before it is refused). Also caps hyper's write buffer.
         .max_buf_size(MAX_REQUEST_HEAD)
         .keep_alive(true);
-    let mut drain = drain_rx;
-    loop {
-        // MAX_CONNECTIONS: when every slot is taken, stop accepting; the kernel backlog holds the rest.
-        let slot = tokio::select! {
-            slot = connections.clone().acquire_owned() => slot,
-            _ = drain.wait_for(|d| *d) => break,
-        };
-        let Ok(slot) = slot else { break };
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    // EMFILE and friends: back off instead of spinning, keep serving the others.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            _ = drain.wait_for(|d| *d) => break,
-        };
-        let _ = stream.set_nodelay(true);
-        let (stream, phase) = head_deadlines.watch(stream);
-        let app = app.clone();
-        let service = service_fn(move |mut request: Request<Incoming>| {
-            phase.serving();
-            request.extensions_mut().insert(ConnectInfo(peer));
-            let response = app.clone().call(request.map(axum::body::Body::new));
-            let phase = phase.clone();
-            async move {
-                let response = response.await;
-                phase.idle();
-                response
-            }
-        });
-        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::debug!(error = %e, "connection ended with an error");
-            }
-            drop(slot);
-        });
-    }
-    // Stop accepting: new connections are refused from here on; accepted ones finish their requests.
-    drop(listener);
+    let deadlines = Deadlines {
+        head: config.header_read_timeout,
+        write: config.write_timeout,
+    };
+    let admission = Admission::default();
+    let evicted = state.metrics().connections_evicted.clone();
+    let main = Listener {
+        listener,
+        app: router(state.clone()),
+        slots: Arc::new(Semaphore::new(config.max_connections as usize)),
+        connections: Connections::new(deadlines),
+        evicted: evicted.clone(),
+        saturation: Some(admission.clone()),
+        probe_admission: None,
+    };
+    let probes = probe_listener.map(|listener| Listener {
+        listener,
+        app: probe_router(state),
+        slots: Arc::new(Semaphore::new(PROBE_MAX_CONNECTIONS)),
+        connections: Connections::new(deadlines),
+        evicted,
+        saturation: None,
+        probe_admission: Some(admission),
+    });
+    let sweepers: Vec<_> = std::iter::once(&main)
+        .chain(probes.as_ref())
+        .map(|l| tokio::spawn(l.connections.clone().run()))
+        .collect();
+    let serve_probes = async {
+        if let Some(probes) = probes {
+            probes.accept(&http, &graceful, drain_rx.clone()).await;
+        }
+    };
+    // Both stop accepting on the drain signal; dropping the listeners refuses new connections from there on,
+    // and accepted ones finish their requests (the sweepers keep enforcing the deadlines meanwhile).
+    tokio::join!(
+        main.accept(&http, &graceful, drain_rx.clone()),
+        serve_probes
+    );
     let timeout = config.shutdown_timeout;
     let drained = tokio::time::timeout(timeout, graceful.shutdown()).await;
-    sweeper.abort();
+    for sweeper in sweepers {
+        sweeper.abort();
+    }
     match drained {
         Ok(()) => {
             tracing::info!("shutdown complete");
             Ok(())
         }
         Err(_) => Err(ServeError::DrainTimeout(timeout)),
+    }
+}
+
+async fn bind(ip: IpAddr, port: u16) -> Result<TcpListener, ServeError> {
+    let addr = SocketAddr::new(ip, port);
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: addr.to_string(),
+            source,
+        })
+}
+
+/// Whether the main port can admit a new connection, for `/readyz` on the probe port.
+///
+/// Readiness tells the truth about the main port: it is "saturated" while an accepted connection waits for a
+/// slot and no connection can be evicted (every one is mid-request: slow bodies, stalled writers, handlers).
+/// Knowing it costs nothing on the fast path: only the accept loop writes it, and only once it has to wait. On
+/// the main port no probe can observe it (a probe that got a connection was admitted), so only the probe port
+/// reports it. Liveness (`/healthz`) never depends on it: being busy is no reason to restart a pod.
+#[derive(Debug, Clone, Default)]
+pub struct Admission(Arc<AtomicBool>);
+
+impl Admission {
+    pub fn is_saturated(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn set_saturated(&self, saturated: bool) {
+        self.0.store(saturated, Ordering::Relaxed);
+    }
+}
+
+/// Connections on the probe port at once. Probes (kubelet, Docker HEALTHCHECK, Prometheus) need a handful;
+/// the port has its own deadlines and fair slots, so clients of the main port cannot take these.
+const PROBE_MAX_CONNECTIONS: usize = 32;
+
+/// One listening port and its connection slots.
+struct Listener {
+    listener: TcpListener,
+    app: axum::Router,
+    slots: Arc<Semaphore>,
+    connections: Arc<Connections>,
+    evicted: Counter,
+    /// The main port reports its saturation here.
+    saturation: Option<Admission>,
+    /// The probe port hands it to `/readyz`.
+    probe_admission: Option<Admission>,
+}
+
+impl Listener {
+    /// Accepts and serves connections until the drain signal.
+    async fn accept(
+        self,
+        http: &http1::Builder,
+        graceful: &GracefulShutdown,
+        mut drain: watch::Receiver<bool>,
+    ) {
+        loop {
+            let (stream, peer) = tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(e) => {
+                        // EMFILE and friends: back off instead of spinning, keep serving the others.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                _ = drain.wait_for(|d| *d) => break,
+            };
+            // Accept first, then take a slot: an idle connection is evicted only for one that is waiting.
+            let Some(slot) = self.slot(&mut drain).await else {
+                break;
+            };
+            let _ = stream.set_nodelay(true);
+            let (stream, phase) = self.connections.watch(stream);
+            let app = self.app.clone();
+            let admission = self.probe_admission.clone();
+            let service = service_fn(move |mut request: Request<Incoming>| {
+                phase.serving();
+                request.extensions_mut().insert(ConnectInfo(peer));
+                if let Some(admission) = &admission {
+                    request.extensions_mut().insert(admission.clone());
+                }
+                let response = app.clone().call(request.map(axum::body::Body::new));
+                let phase = phase.clone();
+                async move {
+                    let response = response.await;
+                    phase.responded();
+                    response
+                }
+            });
+            let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+            tokio::spawn(async move {
+                if let Err(e) = connection.await {
+                    tracing::debug!(error = %e, "connection ended with an error");
+                }
+                drop(slot);
+            });
+        }
+    }
+
+    /// A free slot; when none is, evicts the connection idle the longest (one at a time: another only once
+    /// the previous one has closed) and waits, retrying each tick while every connection is mid-request.
+    /// `None` when draining.
+    async fn slot(&self, drain: &mut watch::Receiver<bool>) -> Option<OwnedSemaphorePermit> {
+        if let Ok(slot) = self.slots.clone().try_acquire_owned() {
+            return Some(slot);
+        }
+        let mut victim: Option<Weak<Phase>> = None;
+        let slot = loop {
+            if victim.as_ref().is_none_or(|v| v.strong_count() == 0) {
+                victim = self.connections.evict_oldest_idle();
+                if victim.is_some() {
+                    self.evicted.inc();
+                }
+            }
+            if let Some(saturation) = &self.saturation {
+                saturation.set_saturated(victim.is_none());
+            }
+            tokio::select! {
+                slot = self.slots.clone().acquire_owned() => break slot.ok(),
+                _ = tokio::time::sleep(self.connections.tick()) => {}
+                _ = drain.wait_for(|d| *d) => break None,
+            }
+        };
+        if let Some(saturation) = &self.saturation {
+            saturation.set_saturated(false);
+        }
+        slot
     }
 }
 

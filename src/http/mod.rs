@@ -177,3 +177,20 @@ pub fn router(state: AppState) -> Router {
         ))
         .with_state(state)
 }
+
+/// The probe port (PROBE_PORT): liveness, readiness and metrics only, through the same middleware (metrics,
+/// access log, headers; these routes are exempt from MAX_CONCURRENCY); anything else is 404.
+pub fn probe_router(state: AppState) -> Router {
+    let [.., healthz, readyz, metrics, _] = middleware::ROUTES;
+    Router::new()
+        .route(healthz, get(ops::healthz))
+        .route(readyz, get(ops::readyz))
+        .route(metrics, get(ops::metrics))
+        .fallback(ops::not_found)
+        .method_not_allowed_fallback(ops::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::edge,
+        ))
+        .with_state(state)
+}

@@ -1,9 +1,9 @@
 //! Routes for operators and machines: liveness, readiness, metrics, and the JSON fallbacks.
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -11,6 +11,7 @@ use super::AppState;
 use super::error::{ApiError, Localized};
 use super::lang::Lang;
 use crate::metrics::Format;
+use crate::server::Admission;
 use crate::store::Operation;
 
 #[derive(Serialize, ToSchema)]
@@ -36,19 +37,34 @@ pub async fn healthz() -> Json<Health> {
     })
 }
 
-/// Readiness: 503 while the configured store is unreachable or the app is shutting down.
+/// Readiness: 503 while the configured store is unreachable, the app is shutting down, or (asked on the probe
+/// port) the main port cannot admit a new connection.
 #[utoipa::path(get, path = "/readyz", tag = "ops",
     responses(
         (status = 200, description = "Ready", body = Health),
-        (status = 503, description = "Store unreachable or shutting down", body = Health),
+        (status = 503, description = "Store unreachable, shutting down, or no connection slot", body = Health),
     ))]
-pub async fn readyz(State(app): State<AppState>) -> (StatusCode, Json<Health>) {
+pub async fn readyz(
+    State(app): State<AppState>,
+    admission: Option<Extension<Admission>>,
+) -> (StatusCode, Json<Health>) {
     let store = Some(app.store().kind());
     if app.is_shutting_down() {
         let health = Health {
             status: "shutting_down",
             store,
             reason: None,
+        };
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(health));
+    }
+    // Only the probe port carries this: on the main port, a probe that got a connection proves the opposite.
+    if admission.is_some_and(|Extension(admission)| admission.is_saturated()) {
+        let health = Health {
+            status: "unavailable",
+            store,
+            reason: Some(
+                "every connection of the main port is mid-request (MAX_CONNECTIONS)".into(),
+            ),
         };
         return (StatusCode::SERVICE_UNAVAILABLE, Json(health));
     }

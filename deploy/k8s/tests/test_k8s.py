@@ -374,6 +374,17 @@ def _(docs, ov):
             p.append(f"app {probe} must GET {path}, has {got!r}")
         if not isinstance(port, str):
             p.append(f"app {probe} must use a named port, has {port!r}")
+    # The probes use the app's probe port (PROBE_PORT): a listener with its own connection slots, so clients
+    # holding every MAX_CONNECTIONS slot of the main port cannot fail the liveness probe.
+    probe_port = env_value(c, "PROBE_PORT")
+    named = {pt.get("name"): pt.get("containerPort") for pt in c.get("ports", [])}
+    if probe_port is None:
+        p.append("app has no PROBE_PORT: its probes share the clients' connection slots")
+    else:
+        for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+            _, port = _probe_path(c, probe)
+            if str(named.get(port)) != str(probe_port):
+                p.append(f"app {probe} port {port!r} is not the PROBE_PORT ({probe_port})")
     # Every container of every workload has liveness and readiness probes.
     for w in workloads(docs):
         for cc in pod_spec(w)["containers"]:
@@ -1032,6 +1043,12 @@ MUTATIONS = [
      lambda d: _app(d).pop("startupProbe")),
     ("dev", "probes-healthz-readyz", "exporter liveness removed",
      lambda d: _sts(d)["containers"][1].pop("livenessProbe")),
+    ("dev", "probes-healthz-readyz", "liveness on the main port",
+     lambda d: _app(d)["livenessProbe"]["httpGet"].update({"port": "http"})),
+    ("prod", "probes-healthz-readyz", "PROBE_PORT removed",
+     lambda d: _del_env(_app(d), "PROBE_PORT")),
+    ("dev", "probes-healthz-readyz", "PROBE_PORT not the probes' container port",
+     lambda d: _set_env(_app(d), "PROBE_PORT", "9090")),
     ("dev", "named-ports", "probe on a numeric port",
      lambda d: _app(d)["livenessProbe"]["httpGet"].update({"port": 5000})),
     ("dev", "named-ports", "container port unnamed",
@@ -1641,11 +1658,18 @@ def run_rendered_app(docs, procs, tmp, redis_port, password):
     env = {k: relocate(v, mounts) for k, v in resolve_env(docs, c, {}).items()}
     port = free_port()
     env.update(BIND="127.0.0.1", PORT=str(port), REDIS_HOST="127.0.0.1", REDIS_PORT=str(redis_port))
+    # The container's named ports, relocated to free local ports as PORT is.
+    ports = {"http": port}
+    if "PROBE_PORT" in env:
+        ports["probes"] = free_port()
+        env["PROBE_PORT"] = str(ports["probes"])
     p = procs.start([app_binary()] + c.get("args", []), {**env, "PATH": os.environ["PATH"]}, tmp / "app.log")
-    sp = c["startupProbe"]["httpGet"]["path"]
-    wait_for(lambda: http("GET", port, sp)[0] == 200, f"app {sp} (startup probe)", proc=p)
-    rp = c["readinessProbe"]["httpGet"]["path"]
-    wait_for(lambda: http("GET", port, rp)[0] == 200, f"app {rp} (readiness probe)", proc=p)
+    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        path, named = c[probe]["httpGet"]["path"], c[probe]["httpGet"]["port"]
+        wait_for(lambda: http("GET", ports[named], path)[0] == 200, f"app {path} ({probe}, port {named})", proc=p)
+    if "probes" in ports:
+        # The probe port serves the probe routes only.
+        assert http("GET", ports["probes"], "/api/senhas")[0] == 404, "the probe port serves the application"
     return port, p, env
 
 
