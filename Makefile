@@ -61,6 +61,30 @@ clean: ## remove build output and test leftovers
 k8s-check: ## offline checks of deploy/k8s: render, schemas, hardening + mutations, promtool, trivy, yamllint
 	bash scripts/k8s-check.sh
 
+# ---- Helm chart deploy/helm/giropops-senhas (docs/deploy-helm.md), through PyPI helm-python-sdk: no helm binary
+.PHONY: helm-template helm-lint helm-package helm-push helm-test
+HELM_PY     ?= .cache/venv/bin/python scripts/helm.py
+HELM_VALUES ?=
+HELM_OUT    ?= target/helm
+CHART_REPO  ?=
+CHART_VERSION = $(shell sed -n 's/^version: *//p' deploy/helm/giropops-senhas/Chart.yaml)
+
+helm-template: ## render the chart (HELM_VALUES="a.yaml b.yaml" to add values files) like `helm template`
+	@$(HELM_PY) template $(foreach f,$(HELM_VALUES),-f $(f))
+
+helm-lint: ## helm lint --strict of the chart (with HELM_VALUES files if given)
+	$(HELM_PY) lint $(foreach f,$(HELM_VALUES),-f $(f))
+
+helm-package: ## package the chart into HELM_OUT (target/helm/giropops-senhas-VERSION.tgz)
+	$(HELM_PY) package --out $(HELM_OUT)
+
+helm-push: helm-package ## push the packaged chart to CHART_REPO=oci://registry/path (PLAIN_HTTP=1 for a local registry)
+	@test -n "$(CHART_REPO)" || { echo "CHART_REPO=oci://registry.example/charts is required" >&2; exit 2; }
+	$(HELM_PY) push $(HELM_OUT)/giropops-senhas-$(CHART_VERSION).tgz $(CHART_REPO) $(if $(filter 1,$(PLAIN_HTTP)),--plain-http)
+
+helm-test: ## the chart tests: lint, schema, checklist + mutations on a matrix, kustomize equivalence, OCI + cosign
+	bash scripts/helm-test.sh
+
 # ---- supply chain (README: "Cadeia de suprimentos") ----------------------------------------------------------
 # IMAGE for sign/verify/attest/push must name a registry repository: make sign IMAGE=registry.example/you/giropops-senhas:1.0
 .PHONY: audit deny sbom scan push sign verify attest verify-attestation supply-chain-test

@@ -46,6 +46,7 @@ stage deps   bash scripts/install-deps.sh
 stage lint   lint
 stage cargo  cargo test --locked --all-targets -- --test-threads=2
 stage k8s    bash scripts/k8s-check.sh
+stage helm   bash scripts/helm-test.sh
 stage image  bash scripts/image-test.sh
 stage supply-chain bash scripts/supply-chain-test.sh
 stage bench-smoke bench_smoke
