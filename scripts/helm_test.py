@@ -69,8 +69,9 @@ MATRIX = {
     "monitoring-off": {"monitoring": {"enabled": False}},
     "ingress-no-tls": {"ingress": {"tls": {"enabled": False}}},
     "ingress-tls-external-issuer": {"ingress": {"certManager": {"issuer": {"create": False, "name": "letsencrypt"}}}},
-    "settings": {"config": {"RATE_LIMIT": 60, "TRUSTED_PROXIES": "10.0.0.0/8,fd00::/8", "HEADER_READ_TIMEOUT": "5s",
-                            "MAX_CONNECTIONS": 4096, "REDIS_MAX_IN_FLIGHT": 64, "HISTORY_SIZE": 0}},
+    "settings": {"config": {"RATE_LIMIT": 4294967295, "TRUSTED_PROXIES": "10.0.0.0/8,fd00::/8",
+                            "HEADER_READ_TIMEOUT": "5s", "MAX_CONNECTIONS": 1000000, "REDIS_MAX_IN_FLIGHT": 64,
+                            "HISTORY_SIZE": 0, "REQUEST_TIMEOUT": 12, "LOG_LEVEL": None}},
     "no-namespace": {"namespace": {"create": False}},
 }
 # Renders that must NOT pass the checklist whole (the chart lets you, the checklist says why it is weaker).
@@ -317,6 +318,24 @@ def schema_refuses_each_bad_values_file():
     else:
         raise AssertionError("rendering with an unknown key succeeded")
     print(f"    {len(BAD_VALUES)} bad values files, each refused")
+
+
+@test
+def settings_reach_the_env_as_the_app_reads_them():
+    """config: values become exactly these env values (numbers in decimal, null = not set: the app's default)."""
+    env = {e["name"]: e.get("value") for e in tk.app_container(render("settings"))["env"]}
+    want = {"RATE_LIMIT": "4294967295", "MAX_CONNECTIONS": "1000000", "REDIS_MAX_IN_FLIGHT": "64",
+            "HISTORY_SIZE": "0", "REQUEST_TIMEOUT": "12", "HEADER_READ_TIMEOUT": "5s",
+            "TRUSTED_PROXIES": "10.0.0.0/8,fd00::/8", "IDLE_TIMEOUT": "75s"}
+    wrong = {k: (env.get(k), v) for k, v in want.items() if env.get(k) != v}
+    assert not wrong, f"env (got, want): {wrong}"
+    assert "LOG_LEVEL" not in env, "a null setting was rendered"
+    # Every name config: accepts is a setting the app reads (its --help lists it).
+    schema = json.loads((CHART / "values.schema.json").read_text())
+    names = set(schema["properties"]["config"]["properties"])
+    src = (ROOT / "src" / "config.rs").read_text()
+    unknown = sorted(n for n in names if f'env = "{n}"' not in src)
+    assert not unknown, f"config: accepts settings the app does not read: {unknown}"
 
 
 @test
