@@ -454,6 +454,14 @@ def dev_render_matches_the_kustomize_dev_overlay():
 
 
 @test
+def yamllint_clean():
+    """values.yaml and Chart.yaml (the templates are not YAML until rendered) with deploy/k8s's yamllint rules."""
+    yl = shutil.which("yamllint") or tk.tool("yamllint")
+    r = tk.run([yl, "-s", "-c", str(K8S / ".yamllint"), str(CHART / "values.yaml"), str(CHART / "Chart.yaml")])
+    assert r.returncode == 0, f"yamllint:\n{r.stdout}{r.stderr}"
+
+
+@test
 def values_doc_is_current():
     assert chart_cli.values_doc(check=True) == 0, "docs/deploy-helm.md: run `python3 scripts/helm.py values-doc`"
 
