@@ -163,6 +163,14 @@ BAD_VALUES = [
     ("pod annotation value a number", {"podAnnotations": {"prometheus.io/scrape": True}}),
     ("redis.enabled a string", {"redis": {"enabled": "true"}}),
     ("monitoring interval not a duration", {"monitoring": {"interval": "30"}}),
+    ("both Sentinel and Cluster", {"externalRedis": {"sentinels": ["s:26379"], "sentinelMaster": "m",
+                                                     "clusterNodes": ["n:6379"]}}),
+]
+# Values the schema cannot judge alone (relations between keys): the templates refuse them at render time.
+BAD_RENDERS = [
+    ("PDB minAvailable = HPA minimum (a drain could never evict)", {"podDisruptionBudget": {"minAvailable": 3}}),
+    ("PDB minAvailable = replicaCount without HPA",
+     {"autoscaling": {"enabled": False}, "replicaCount": 1, "podDisruptionBudget": {"minAvailable": 1}}),
 ]
 
 
@@ -317,7 +325,19 @@ def schema_refuses_each_bad_values_file():
         pass
     else:
         raise AssertionError("rendering with an unknown key succeeded")
-    print(f"    {len(BAD_VALUES)} bad values files, each refused")
+    rendered = []
+    for desc, values in BAD_RENDERS:
+        try:
+            chart_cli.render(values)
+        except helm.HelmError as e:
+            if "podDisruptionBudget.minAvailable" not in str(e):
+                rendered.append(f"{desc}: refused for another reason: {e}")
+        else:
+            rendered.append(f"{desc}: rendered")
+    assert not rendered, "\n".join(rendered)
+    ok = {"autoscaling": {"enabled": False}, "replicaCount": 2}
+    assert schema_error(ok) is None and chart_cli.render(ok), "a valid autoscaling-off value set was refused"
+    print(f"    {len(BAD_VALUES)} bad values files refused by the schema, {len(BAD_RENDERS)} by the templates")
 
 
 @test
