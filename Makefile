@@ -8,7 +8,7 @@ PORT     ?= 5000
 ARCH     ?= $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,amd64)
 REDIS_IMAGE ?= redis:7.2-alpine
 
-.PHONY: help build run run-local image network redis-run compose-up compose-down image-test readme-image test clean k8s-check
+.PHONY: help build run run-local image network redis-run compose-up compose-down compose-test image-test readme-image test clean k8s-check
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  %-14s %s\n", $$1, $$2}'
@@ -39,12 +39,26 @@ run: network ## run the image hardened (read-only, no capabilities, uid 65532) o
 	set -x; $(ENGINE) run -d --name giropops-senhas --network giropops -p 127.0.0.1:$(PORT):5000 \
 	  --read-only --cap-drop=ALL --security-opt=no-new-privileges "$${redis[@]}" $(IMAGE)-$(ARCH)
 
-compose-up: ## app + Redis with compose.yaml (builds the image first; not run on our CI: no registry)
-	@bash scripts/compose-secret.sh
-	$(ENGINE) compose up -d --build --wait
+# The compose provider: `docker compose`, `podman compose`, or Debian's podman-compose (podman 4.3 has no
+# `compose` subcommand; 1.0.3 has no --wait: poll http://127.0.0.1:$(PORT)/readyz). The compose stage of
+# `make test` runs these two targets with COMPOSE="podman-compose --podman-path …" COMPOSE_UP_FLAGS=--no-build.
+COMPOSE ?= $(shell if $(ENGINE) compose version >/dev/null 2>&1; then echo $(ENGINE) compose; \
+  elif command -v podman-compose >/dev/null 2>&1; then echo podman-compose -p giropops-senhas; \
+  else echo $(ENGINE) compose; fi)
+COMPOSE_UP_FLAGS ?= $(if $(filter podman-compose%,$(COMPOSE)),--build,--build --wait)
+COMPOSE_PODMAN ?= podman
 
-compose-down: ## stop and remove the compose.yaml services (the Redis volume stays)
-	$(ENGINE) compose down
+compose-up: ## app + Redis with compose.yaml (builds the image first; compose stage of make test: see docs/compose.md)
+	@bash scripts/compose-secret.sh
+	$(COMPOSE) up -d $(COMPOSE_UP_FLAGS)
+
+# podman-compose 1.0.3 leaves the project network behind (Docker Compose removes it): removed by name.
+compose-down: ## stop and remove the compose.yaml services and network (the Redis volume stays)
+	$(COMPOSE) down
+	$(if $(filter podman-compose%,$(COMPOSE)),$(COMPOSE_PODMAN) network rm giropops-senhas_giropops)
+
+compose-test: ## make compose-up for real (podman-compose, local images), a password through it, make compose-down
+	bash scripts/compose-test.sh
 
 image-test: ## the image test: build, package amd64 + arm64, run hardened with Redis, budgets, reproducibility
 	bash scripts/image-test.sh
@@ -60,6 +74,30 @@ clean: ## remove build output and test leftovers
 
 k8s-check: ## offline checks of deploy/k8s: render, schemas, hardening + mutations, promtool, trivy, yamllint
 	bash scripts/k8s-check.sh
+
+# ---- Helm chart deploy/helm/giropops-senhas (docs/deploy-helm.md), through PyPI helm-python-sdk: no helm binary
+.PHONY: helm-template helm-lint helm-package helm-push helm-test
+HELM_PY     ?= .cache/venv/bin/python scripts/helm.py
+HELM_VALUES ?=
+HELM_OUT    ?= target/helm
+CHART_REPO  ?=
+CHART_VERSION = $(shell sed -n 's/^version: *//p' deploy/helm/giropops-senhas/Chart.yaml)
+
+helm-template: ## render the chart (HELM_VALUES="a.yaml b.yaml" to add values files) like `helm template`
+	@$(HELM_PY) template $(foreach f,$(HELM_VALUES),-f $(f))
+
+helm-lint: ## helm lint --strict of the chart (with HELM_VALUES files if given)
+	$(HELM_PY) lint $(foreach f,$(HELM_VALUES),-f $(f))
+
+helm-package: ## package the chart into HELM_OUT (target/helm/giropops-senhas-VERSION.tgz)
+	$(HELM_PY) package --out $(HELM_OUT)
+
+helm-push: helm-package ## push the packaged chart to CHART_REPO=oci://registry/path (PLAIN_HTTP=1 for a local registry)
+	@test -n "$(CHART_REPO)" || { echo "CHART_REPO=oci://registry.example/charts is required" >&2; exit 2; }
+	$(HELM_PY) push $(HELM_OUT)/giropops-senhas-$(CHART_VERSION).tgz $(CHART_REPO) $(if $(filter 1,$(PLAIN_HTTP)),--plain-http)
+
+helm-test: ## the chart tests: lint, schema, checklist + mutations on a matrix, kustomize equivalence, OCI + cosign
+	bash scripts/helm-test.sh
 
 # ---- supply chain (README: "Cadeia de suprimentos") ----------------------------------------------------------
 # IMAGE for sign/verify/attest/push must name a registry repository: make sign IMAGE=registry.example/you/giropops-senhas:1.0

@@ -26,6 +26,8 @@ APT_PACKAGES=(
   linux-perf        # bench: instructions per request (perf stat) and make bench-profile (perf record)
   valgrind          # bench: make bench-instructions (callgrind), also in the bench-smoke stage
   prometheus-redis-exporter  # k8s: runs the Redis pod's exporter sidecar with the manifest's env
+  podman-compose    # compose: `make compose-up` with podman (podman 4.3 has no `compose` subcommand)
+  busybox-static    # compose: the shell of the Redis test image (redis-server + sh), built locally: nothing is pulled
 )
 
 missing=()

@@ -47,7 +47,9 @@ stage lint   lint
 stage cargo  cargo test --locked --all-targets -- --test-threads=2
 stage k8s    bash scripts/k8s-check.sh
 stage metrics .cache/venv/bin/python scripts/metrics_test.py
+stage helm   bash scripts/helm-test.sh
 stage image  bash scripts/image-test.sh
+stage compose bash scripts/compose-test.sh
 stage supply-chain bash scripts/supply-chain-test.sh
 stage bench-smoke bench_smoke
 stage api-fuzz bash scripts/fuzz-api.sh

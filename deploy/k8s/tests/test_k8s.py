@@ -570,7 +570,7 @@ def _(docs, ov):
                 dns_ok = True
             else:
                 p.append("DNS egress must go to kube-system only")
-        elif ports and ports <= {6379, 6380}:
+        elif ports and ports <= {6379, 6380, 26379}:  # Redis, Redis TLS, Sentinel (the Helm chart's topologies)
             for peer in r.get("to", []):
                 if "ipBlock" in peer:
                     if peer["ipBlock"]["cidr"] in ("0.0.0.0/0", "::/0"):
@@ -726,8 +726,8 @@ def _(docs, ov):
         mount = [mp for mp in mounts if path.startswith(mp.rstrip("/") + "/")]
         if not mount or "secret" not in vols.get(mounts[mount[0]], {}):
             p.append(f"REDIS_PASSWORD_FILE {path} is not inside a mounted Secret volume")
-    if not (env_of(c).get("REDIS_HOST") or env_of(c).get("REDIS_URL")):
-        p.append("the app is not pointed at a Redis (REDIS_HOST)")
+    if not any(env_of(c).get(k) for k in ("REDIS_HOST", "REDIS_URL", "REDIS_SENTINELS", "REDIS_CLUSTER_NODES")):
+        p.append("the app is not pointed at a Redis (REDIS_HOST, REDIS_SENTINELS or REDIS_CLUSTER_NODES)")
     for w in workloads(docs):
         for cc in containers(pod_spec(w)):
             for e in cc.get("env", []):
