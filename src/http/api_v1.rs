@@ -277,11 +277,13 @@ pub async fn passwords(
     let fail = |e| Localized(e, lang);
     let (options, count) = password_request(&body).map_err(fail)?;
     let policy = options.policy().map_err(|e| fail(policy_error(e)))?;
-    let passwords = policy
+    // Prepared once: the method, the counting table and the entropy serve all `count` passwords.
+    let prepared = policy.prepare();
+    let passwords = prepared
         .generate_many(count, &mut rand::rngs::SysRng)
         .map_err(|e| fail(super::generation_failed(e)))?;
     app.count_generated(SecretKind::Password, Interface::V1, passwords.len());
-    let bits = policy.entropy_bits();
+    let bits = prepared.entropy_bits();
     Ok(Json(PasswordsResponse {
         passwords,
         entropy_bits: rounded(bits),
