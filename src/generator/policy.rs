@@ -867,7 +867,13 @@ impl Table {
         let mut first = vec![BigUint::ZERO; l + 1];
         first[0] = BigUint::from(1u32);
         table.g.push(first);
+        // Row `j + 1` is only ever read for lengths the later parts' minimums leave room for: `n <= L − Σ_{i>j}
+        // m_i` (the draw goes from the last part down). With large minimums this cuts the big-integer products
+        // from `L²/2` per row to `slack²/2`.
+        let mut room_after: usize = parts.iter().map(|p| p.min).sum();
         for (j, part) in parts.iter().enumerate() {
+            room_after -= part.min;
+            let top = l.saturating_sub(room_after);
             let mut row = vec![BigUint::ZERO; l + 1];
             if j + 1 == parts.len() {
                 let weights: Vec<BigUint> = (part.min..=l).map(|k| table.weight(j, l, k)).collect();
@@ -875,11 +881,11 @@ impl Table {
                 table.last_weights = weights;
             } else if j == 0 {
                 // Over the first part alone: `s^n` strings once its minimum is met.
-                for (n, slot) in row.iter_mut().enumerate().skip(part.min) {
+                for (n, slot) in row.iter_mut().enumerate().take(top + 1).skip(part.min) {
                     *slot = table.powers[0][n].clone();
                 }
             } else {
-                for (n, slot) in row.iter_mut().enumerate() {
+                for (n, slot) in row.iter_mut().enumerate().take(top + 1) {
                     *slot = (part.min..=n).map(|k| table.weight(j, n, k)).sum();
                 }
             }
