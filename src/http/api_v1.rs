@@ -77,7 +77,8 @@ pub struct PassphrasesRequest {
     /// Words from the EFF large wordlist (7,776 words, 12.925 bits each).
     #[schema(nullable = false, minimum = 3, maximum = 20, default = 6)]
     words: Option<u32>,
-    /// Up to 5 characters, no letters.
+    /// Up to 5 printable characters, no letters: control, format (zero-width, bidi), line/paragraph separator,
+    /// private-use, noncharacters and U+FFFD are refused with `invalid_separator`.
     #[schema(nullable = false, default = "-", max_length = 5)]
     separator: Option<String>,
     /// Capitalise the first letter of each word.

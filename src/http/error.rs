@@ -255,7 +255,7 @@ fn policy_message_pt(e: &PolicyError) -> String {
             format!("O número de palavras deve estar entre {MIN_WORDS} e {MAX_WORDS}.")
         }
         PolicyError::InvalidSeparator => format!(
-            "O separador pode ter até {MAX_SEPARATOR_CHARS} caracteres, sem letras nem caracteres de controle."
+            "O separador pode ter até {MAX_SEPARATOR_CHARS} caracteres, sem letras nem caracteres invisíveis ou de controle."
         ),
     }
 }
