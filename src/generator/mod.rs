@@ -66,6 +66,10 @@ pub enum PolicyError {
     WordsOutOfRange(i64),
     #[error("the separator may have at most {max} characters, none of them a letter, an invisible or a control character", max = passphrase::MAX_SEPARATOR_CHARS)]
     InvalidSeparator,
+    #[error(
+        "these minimums need the slower exact counting sampler: at most {max_count} passwords of this policy per request (0: lower the minimums or the length)"
+    )]
+    TooMuchWork { max_count: usize },
 }
 
 #[derive(Debug, Error)]
