@@ -119,14 +119,16 @@ pub fn generate(args: &GenerateArgs) -> ExitCode {
         Ok(policy) => policy,
         Err(e) => return refuse(format_args!("impossible policy: {e}")),
     };
-    let passwords = match policy.generate_many(usize::from(args.count), &mut rand::rngs::SysRng) {
+    // Prepared once: the method, the counting table and the entropy serve every password.
+    let prepared = policy.prepare();
+    let passwords = match prepared.generate_many(usize::from(args.count), &mut rand::rngs::SysRng) {
         Ok(passwords) => passwords,
         Err(e) => {
             eprintln!("giropops-senhas: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let bits = policy.entropy_bits();
+    let bits = prepared.entropy_bits();
     print(
         args.json,
         &passwords,

@@ -8,7 +8,7 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::Registry;
 
-use crate::store::Operation;
+use crate::store::{Operation, SkipReason};
 
 pub mod exposition;
 pub use exposition::Format;
@@ -24,6 +24,11 @@ pub struct RequestLabels {
 pub struct RouteLabels {
     pub method: &'static str,
     pub route: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabels {
+    reason: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -98,6 +103,7 @@ pub struct Metrics {
     pub connections_evicted: Counter,
     store_errors: Family<OperationLabels, Counter>,
     secrets_generated: Family<SecretLabels, Counter>,
+    history_entries_skipped: Family<ReasonLabels, Counter>,
 }
 
 /// Set at build time by the release scripts (`GIROPOPS_REVISION=$(git rev-parse HEAD)`).
@@ -177,6 +183,19 @@ impl Metrics {
                     .get();
             }
         }
+        let history_entries_skipped = Family::<ReasonLabels, Counter>::default();
+        registry.register(
+            "giropops_history_entries_skipped",
+            "History entries read but not served: not UTF-8, or longer than any secret generated here",
+            history_entries_skipped.clone(),
+        );
+        for reason in SkipReason::ALL {
+            let _ = history_entries_skipped
+                .get_or_create(&ReasonLabels {
+                    reason: reason.as_str(),
+                })
+                .get();
+        }
         registry.register(
             "giropops_build",
             "Version and git revision of the running binary",
@@ -195,7 +214,16 @@ impl Metrics {
             connections_evicted,
             store_errors,
             secrets_generated,
+            history_entries_skipped,
         }
+    }
+
+    pub fn history_entries_skipped(&self, reason: SkipReason, n: u64) {
+        self.history_entries_skipped
+            .get_or_create(&ReasonLabels {
+                reason: reason.as_str(),
+            })
+            .inc_by(n);
     }
 
     /// Counts `n` generated secrets in `senha_gerada_total` and in `giropops_secrets_generated_total`.

@@ -402,7 +402,7 @@ async fn the_passphrase_tab_generates_records_and_rejects() {
         ),
         (
             &[("modo", "frase"), ("separador", "e")],
-            "O separador pode ter até 5 caracteres, sem letras nem caracteres de controle.",
+            "O separador pode ter até 5 caracteres, sem letras nem caracteres invisíveis ou de controle.",
         ),
         (
             &[("modo", "frase"), ("capitalizar", "yes")],
@@ -420,7 +420,7 @@ async fn the_passphrase_tab_generates_records_and_rejects() {
         ),
         (
             &[("tamanho", "12"), ("separador", "------")],
-            "O separador pode ter até 5 caracteres, sem letras nem caracteres de controle.",
+            "O separador pode ter até 5 caracteres, sem letras nem caracteres invisíveis ou de controle.",
         ),
         (
             &[("tamanho", "12"), ("palavras", "2")],

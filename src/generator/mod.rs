@@ -13,6 +13,7 @@
 pub mod entropy;
 pub mod passphrase;
 pub mod policy;
+pub mod printable;
 mod sampling;
 
 use rand::TryCryptoRng;
@@ -38,6 +39,14 @@ const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 pub const MIN_LENGTH: usize = 4;
 pub const MAX_LENGTH: usize = 128;
 
+/// The longest secret this service generates, in bytes: a 128-character ASCII password, or the longest
+/// passphrase ([`passphrase::MAX_PASSPHRASE_BYTES`], 561). Anything longer in the history was not written by us.
+pub const MAX_SECRET_BYTES: usize = if MAX_LENGTH > passphrase::MAX_PASSPHRASE_BYTES {
+    MAX_LENGTH
+} else {
+    passphrase::MAX_PASSPHRASE_BYTES
+};
+
 /// Why a request cannot be satisfied. Each variant names one conflict; the HTTP layer maps it to a code.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum PolicyError {
@@ -55,8 +64,12 @@ pub enum PolicyError {
     InvalidSymbolSet(char),
     #[error("word count {0} is outside {min}..={max}", min = passphrase::MIN_WORDS, max = passphrase::MAX_WORDS)]
     WordsOutOfRange(i64),
-    #[error("the separator may have at most {max} characters, none of them a letter or a control character", max = passphrase::MAX_SEPARATOR_CHARS)]
+    #[error("the separator may have at most {max} characters, none of them a letter, an invisible or a control character", max = passphrase::MAX_SEPARATOR_CHARS)]
     InvalidSeparator,
+    #[error(
+        "these minimums need the slower exact counting sampler: at most {max_count} passwords of this policy per request (0: lower the minimums or the length)"
+    )]
+    TooMuchWork { max_count: usize },
 }
 
 #[derive(Debug, Error)]

@@ -5,7 +5,7 @@
 //! The count of equally likely choices is `7776^words`, times `words · 10` with a digit (which word, which
 //! digit); capitalising adds nothing (it is not random). The entropy is `log2` of that count, computed like the
 //! passwords'. A separator is at most 5 characters, none of them a letter (which could glue words into other
-//! words) nor a control character.
+//! words) and all printable ([`super::printable`]: no control, invisible, bidi or line-breaking character).
 
 use num_bigint::BigUint;
 use rand::TryCryptoRng;
@@ -18,6 +18,25 @@ pub const MAX_WORDS: usize = 20;
 pub const DEFAULT_WORDS: i64 = 6;
 pub const DEFAULT_SEPARATOR: &str = "-";
 pub const MAX_SEPARATOR_CHARS: usize = 5;
+/// The longest word of the EFF large wordlist, in bytes (ASCII; checked by a test).
+pub const MAX_WORD_BYTES: usize = 9;
+/// The longest passphrase in bytes: the most words, each of the longest, one digit, and separators of the most
+/// characters at 4 bytes each (UTF-8's longest).
+pub const MAX_PASSPHRASE_BYTES: usize =
+    MAX_WORDS * MAX_WORD_BYTES + 1 + (MAX_WORDS - 1) * MAX_SEPARATOR_CHARS * 4;
+
+/// The one check of a separator, wherever it comes from (API v1, page, CLI): at most
+/// [`MAX_SEPARATOR_CHARS`] characters, printable, no letters.
+pub fn check_separator(separator: &str) -> Result<(), PolicyError> {
+    if separator.chars().count() > MAX_SEPARATOR_CHARS
+        || separator
+            .chars()
+            .any(|c| c.is_alphabetic() || !super::printable::is_printable(c))
+    {
+        return Err(PolicyError::InvalidSeparator);
+    }
+    Ok(())
+}
 
 /// The EFF large wordlist (CC BY 3.0 US, Electronic Frontier Foundation), as shipped by `diceware_wordlists`.
 pub fn wordlist() -> &'static [&'static str] {
@@ -44,13 +63,7 @@ impl PassphrasePolicy {
             .ok()
             .filter(|w| (MIN_WORDS..=MAX_WORDS).contains(w))
             .ok_or(PolicyError::WordsOutOfRange(words))?;
-        if separator.chars().count() > MAX_SEPARATOR_CHARS
-            || separator
-                .chars()
-                .any(|c| c.is_alphabetic() || c.is_control())
-        {
-            return Err(PolicyError::InvalidSeparator);
-        }
+        check_separator(separator)?;
         Ok(Self {
             words,
             separator: separator.to_owned(),
@@ -129,6 +142,19 @@ mod tests {
     }
 
     #[test]
+    fn the_longest_passphrase_fits_its_bound() {
+        let longest = wordlist().iter().map(|w| w.len()).max().unwrap();
+        assert_eq!(longest, MAX_WORD_BYTES);
+        let separator = "\u{1F600}".repeat(MAX_SEPARATOR_CHARS);
+        let p = PassphrasePolicy::new(MAX_WORDS as i64, &separator, true, true).unwrap();
+        let mut rng = StdRng::seed_from_u64(8);
+        for _ in 0..100 {
+            assert!(p.generate(&mut rng).unwrap().len() <= MAX_PASSPHRASE_BYTES);
+        }
+        assert_eq!(MAX_PASSPHRASE_BYTES, 561);
+    }
+
+    #[test]
     fn shape_follows_the_options() {
         let mut rng = StdRng::seed_from_u64(3);
         let list: HashSet<&str> = wordlist().iter().copied().collect();
@@ -170,7 +196,10 @@ mod tests {
                 Err(PolicyError::WordsOutOfRange(words))
             );
         }
-        for separator in ["abc", "x", "-----+", "\n", "é"] {
+        for separator in [
+            "abc", "x", "-----+", "\n", "é", "\u{202E}", "\u{200B}", "\u{FEFF}", "\u{2028}",
+            "\u{FFFD}", "-\u{AD}",
+        ] {
             assert_eq!(
                 PassphrasePolicy::new(6, separator, false, false),
                 Err(PolicyError::InvalidSeparator),

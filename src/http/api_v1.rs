@@ -77,7 +77,8 @@ pub struct PassphrasesRequest {
     /// Words from the EFF large wordlist (7,776 words, 12.925 bits each).
     #[schema(nullable = false, minimum = 3, maximum = 20, default = 6)]
     words: Option<u32>,
-    /// Up to 5 characters, no letters.
+    /// Up to 5 printable characters, no letters: control, format (zero-width, bidi), line/paragraph separator,
+    /// private-use, noncharacters and U+FFFD are refused with `invalid_separator`.
     #[schema(nullable = false, default = "-", max_length = 5)]
     separator: Option<String>,
     /// Capitalise the first letter of each word.
@@ -265,7 +266,9 @@ fn policy_error(e: PolicyError) -> ApiError {
         (status = 415, description = "Content type is not JSON", body = ErrorBody),
         (status = 422, description = "Invalid field or impossible policy; the code names the conflict \
             (`no_classes_enabled`, `minimums_exceed_length`, `class_emptied_by_exclusions`, \
-            `minimum_for_disabled_class`, `invalid_symbol_set`, `invalid_length`, `invalid_integer`, \
+            `minimum_for_disabled_class`, `invalid_symbol_set`, `too_much_work` (minimums that need the exact \
+            counting sampler, for more passwords than fit ~1 ms of CPU: the message gives the count that fits), \
+            `invalid_length`, `invalid_integer`, \
             `invalid_flag`, `invalid_string`, `unknown_field`, `body_not_object`)", body = ErrorBody),
     )
 )]
@@ -277,11 +280,16 @@ pub async fn passwords(
     let fail = |e| Localized(e, lang);
     let (options, count) = password_request(&body).map_err(fail)?;
     let policy = options.policy().map_err(|e| fail(policy_error(e)))?;
-    let passwords = policy
+    // Prepared once: the method, the counting table and the entropy serve all `count` passwords. A policy
+    // whose counting work would pass the CPU budget is a 422 `too_much_work` before any is done.
+    let prepared = policy
+        .prepare_for(count)
+        .map_err(|e| fail(policy_error(e)))?;
+    let passwords = prepared
         .generate_many(count, &mut rand::rngs::SysRng)
         .map_err(|e| fail(super::generation_failed(e)))?;
     app.count_generated(SecretKind::Password, Interface::V1, passwords.len());
-    let bits = policy.entropy_bits();
+    let bits = prepared.entropy_bits();
     Ok(Json(PasswordsResponse {
         passwords,
         entropy_bits: rounded(bits),

@@ -135,6 +135,7 @@ impl ApiError {
                 PolicyError::InvalidSymbolSet(_) => "invalid_symbol_set",
                 PolicyError::WordsOutOfRange(_) => "invalid_words",
                 PolicyError::InvalidSeparator => "invalid_separator",
+                PolicyError::TooMuchWork { .. } => "too_much_work",
             },
             ApiError::InvalidFormField(_) => "invalid_form_field",
             ApiError::DuplicateFormField(_) => "duplicate_form_field",
@@ -274,7 +275,10 @@ fn policy_message_pt(e: &PolicyError) -> String {
             format!("O número de palavras deve estar entre {MIN_WORDS} e {MAX_WORDS}.")
         }
         PolicyError::InvalidSeparator => format!(
-            "O separador pode ter até {MAX_SEPARATOR_CHARS} caracteres, sem letras nem caracteres de controle."
+            "O separador pode ter até {MAX_SEPARATOR_CHARS} caracteres, sem letras nem caracteres invisíveis ou de controle."
+        ),
+        PolicyError::TooMuchWork { max_count } => format!(
+            "Esses mínimos exigem o método exato por contagem, mais lento: no máximo {max_count} senhas com esta política por requisição (0: reduza os mínimos ou o tamanho)."
         ),
     }
 }

@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderValue};
 use ipnet::IpNet;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -80,32 +80,71 @@ impl RateLimiter {
     }
 }
 
-/// The client's address for the rate limit: the socket peer, or — only when the peer is a trusted proxy —
-/// the right-most `X-Forwarded-For` entry that is not itself a trusted proxy.
+/// The client's address for the rate limit.
+///
+/// A peer that is not a trusted proxy is the client; `X-Forwarded-For` is ignored (anyone can send it). Behind
+/// a trusted proxy, the hops of every `X-Forwarded-For` header, in order, are walked right to left (nearest
+/// first) while they are trusted proxies too; the first hop that is not trusted is the client — whatever
+/// comes to its left was written by the client itself and is never looked at. Hops may be `ip`, `ip:port`
+/// or `[v6]:port` (Azure and others add the port): the port is dropped.
+///
+/// A hop that cannot be parsed (`unknown`, an obfuscated name, garbage) is where the walk stops too: the
+/// client behind it cannot be named, so the limit is keyed on the trusted hop that reported it (the hop to
+/// its right, or the peer). All such requests through one proxy share one bucket: an attacker cannot
+/// write a fresh key per request, only spend the proxy's common bucket.
+///
+/// The `Forwarded` header (RFC 7239) is not read: proxies that only send it look like one client each.
 pub fn client_address(peer: SocketAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
-    let peer = peer.ip();
-    if !is_trusted(&peer) {
-        return peer;
+    let mut reporter = peer.ip();
+    if !is_trusted(&reporter) {
+        return reporter;
     }
-    let forwarded: Vec<IpAddr> = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|part| part.trim().parse().ok())
-        .collect();
-    forwarded
-        .into_iter()
-        .rev()
-        .find(|ip| !is_trusted(ip))
-        .unwrap_or(peer)
+    let headers: Vec<&HeaderValue> = headers.get_all("x-forwarded-for").iter().collect();
+    for value in headers.into_iter().rev() {
+        // A value that is not visible ASCII cannot be parsed: the walk stops at it.
+        let Ok(value) = value.to_str() else {
+            return reporter;
+        };
+        for hop in value.rsplit(',') {
+            let Some(ip) = parse_hop(hop) else {
+                return reporter;
+            };
+            if !is_trusted(&ip) {
+                return ip;
+            }
+            reporter = ip;
+        }
+    }
+    reporter
+}
+
+/// One `X-Forwarded-For` hop: `ip`, `ipv4:port`, `[ipv6]` or `[ipv6]:port`, surrounding spaces allowed.
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    if let Ok(ip) = hop.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    if let Some(rest) = hop.strip_prefix('[') {
+        let (inside, after) = rest.split_once(']')?;
+        let port_ok = after.is_empty() || after.strip_prefix(':').is_some_and(is_port);
+        return port_ok
+            .then(|| inside.parse::<std::net::Ipv6Addr>().ok().map(IpAddr::V6))
+            .flatten();
+    }
+    let (ip, port) = hop.rsplit_once(':')?;
+    (is_port(port))
+        .then(|| ip.parse::<std::net::Ipv4Addr>().ok().map(IpAddr::V4))
+        .flatten()
+}
+
+fn is_port(port: &str) -> bool {
+    !port.is_empty() && port.len() <= 5 && port.parse::<u16>().is_ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
 
     #[test]
     fn concurrency_limit_refuses_beyond_max_and_recovers() {
@@ -167,5 +206,101 @@ mod tests {
             client_address(proxy, &HeaderMap::new(), &trusted),
             proxy.ip()
         );
+    }
+
+    fn walk(peer: &str, values: &[&str]) -> IpAddr {
+        let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap(), "fd00::/8".parse().unwrap()];
+        let mut headers = HeaderMap::new();
+        for v in values {
+            headers.append("x-forwarded-for", HeaderValue::from_str(v).unwrap());
+        }
+        client_address(peer.parse().unwrap(), &headers, &trusted)
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_walk_stops_at_the_first_untrusted_hop() {
+        let proxy = "10.0.0.5:1234";
+        // Through two trusted proxies: the hop before them.
+        assert_eq!(
+            walk(proxy, &["203.0.113.9, 198.51.100.7, 10.1.2.3"]),
+            ip("198.51.100.7")
+        );
+        // Every header instance, in order: the last one's hops are the nearest.
+        assert_eq!(
+            walk(proxy, &["203.0.113.9", "198.51.100.7, 10.1.2.3"]),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            walk(proxy, &["198.51.100.7", "10.1.2.3", "10.9.9.9"]),
+            ip("198.51.100.7")
+        );
+        // Only trusted hops: the left-most (farthest) trusted one.
+        assert_eq!(walk(proxy, &["10.1.2.3, 10.2.2.2"]), ip("10.1.2.3"));
+    }
+
+    #[test]
+    fn hops_with_ports_are_their_address() {
+        let proxy = "10.0.0.5:1234";
+        assert_eq!(walk(proxy, &["198.51.100.7:4711"]), ip("198.51.100.7"));
+        assert_eq!(walk(proxy, &["[2001:db8::7]:443"]), ip("2001:db8::7"));
+        assert_eq!(walk(proxy, &["[2001:db8::7]"]), ip("2001:db8::7"));
+        assert_eq!(walk(proxy, &["2001:db8::7"]), ip("2001:db8::7"));
+        assert_eq!(
+            walk(proxy, &["198.51.100.7:4711, 10.1.2.3:80"]),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            walk(proxy, &["203.0.113.1, [fd00::1]:80"]),
+            ip("203.0.113.1")
+        );
+    }
+
+    /// Issue 13, row 5: `<spoof>, 9.9.9.9:80` used to drop the `ip:port` hop and key on the spoof.
+    #[test]
+    fn a_spoofed_entry_left_of_a_hop_with_port_is_not_the_client() {
+        assert_eq!(
+            walk("10.0.0.5:1234", &["203.0.113.77, 9.9.9.9:80"]),
+            ip("9.9.9.9")
+        );
+    }
+
+    /// Issue 13, row 5: `<spoof>, unknown` used to skip `unknown` and key on the spoof. The client cannot be
+    /// named: the trusted hop that wrote `unknown` is the key, the same for every such request.
+    #[test]
+    fn an_unparseable_hop_keys_on_the_proxy_that_reported_it() {
+        let proxy = "10.0.0.5:1234";
+        for spoof in ["203.0.113.77", "198.51.100.1", "8.8.8.8"] {
+            assert_eq!(walk(proxy, &[&format!("{spoof}, unknown")]), ip("10.0.0.5"));
+            assert_eq!(
+                walk(proxy, &[&format!("{spoof}, garbage, 10.1.2.3")]),
+                ip("10.1.2.3")
+            );
+            assert_eq!(
+                walk(proxy, &[&format!("{spoof}, 1.2.3.4:99999")]),
+                ip("10.0.0.5")
+            );
+            assert_eq!(
+                walk(proxy, &[&format!("{spoof}, [::1"), "10.1.2.3"]),
+                ip("10.1.2.3")
+            );
+            assert_eq!(
+                walk(proxy, &[&format!("{spoof},")]),
+                ip("10.0.0.5"),
+                "an empty hop"
+            );
+        }
+    }
+
+    #[test]
+    fn an_untrusted_peer_is_the_client_whatever_the_header_says() {
+        assert_eq!(
+            walk("198.51.100.200:1234", &["203.0.113.9, 10.1.2.3"]),
+            ip("198.51.100.200")
+        );
+        assert_eq!(walk("10.0.0.5:1234", &[]), ip("10.0.0.5"));
     }
 }

@@ -83,7 +83,10 @@ impl AppState {
         policy: &Policy,
         interface: Interface,
     ) -> Result<String, ApiError> {
+        // Bounded like API v1: a page policy whose counting table alone passes the CPU budget is a 422.
         let password = policy
+            .prepare_for(1)
+            .map_err(ApiError::Policy)?
             .generate(&mut rand::rngs::SysRng)
             .map_err(generation_failed)?;
         self.count_generated(SecretKind::Password, interface, 1);
@@ -120,10 +123,33 @@ impl AppState {
         if !self.0.history_enabled {
             return Ok(Vec::new());
         }
-        self.0.store.recent().await.map_err(|e| {
-            self.store_failed(Operation::Recent, &e);
-            ApiError::HistoryUnavailable
-        })
+        match self.0.store.recent().await {
+            Ok(recent) => {
+                self.count_skipped(&recent);
+                Ok(recent.entries)
+            }
+            Err(e) => {
+                self.store_failed(Operation::Recent, &e);
+                Err(ApiError::HistoryUnavailable)
+            }
+        }
+    }
+
+    /// Entries left out of the history are logged and counted, never shown: their content (maybe a secret,
+    /// maybe garbage) is not logged either.
+    fn count_skipped(&self, recent: &crate::store::Recent) {
+        for (reason, entries) in recent.skipped() {
+            if entries > 0 {
+                tracing::warn!(
+                    reason = reason.as_str(),
+                    entries,
+                    "history entries skipped: not served"
+                );
+                self.0
+                    .metrics
+                    .history_entries_skipped(reason, entries as u64);
+            }
+        }
     }
 
     pub fn history_enabled(&self) -> bool {

@@ -12,12 +12,10 @@ use super::body::read_form;
 use super::error::ApiError;
 use super::lang::Lang;
 use crate::generator::entropy::{Strength, rounded};
-use crate::generator::passphrase::{
-    DEFAULT_SEPARATOR, DEFAULT_WORDS, MAX_SEPARATOR_CHARS, MAX_WORDS, MIN_WORDS,
-};
+use crate::generator::passphrase::{DEFAULT_SEPARATOR, DEFAULT_WORDS, MAX_WORDS, MIN_WORDS};
 use crate::generator::{
     AMBIGUOUS, ClassOption, MAX_LENGTH, MIN_LENGTH, PassphrasePolicy, PasswordOptions, Policy,
-    PolicyError, SAFE_SYMBOLS,
+    SAFE_SYMBOLS,
 };
 
 /// The page's length control (8–64, default 16); `POST /` itself accepts 4–128 like the API.
@@ -475,9 +473,8 @@ pub fn parse_page_form(pairs: &[(String, String)]) -> Result<PageRequest, ApiErr
             "excluir" => options.exclude = Some(option_text(value, field)?),
             _ => {
                 let set = option_text(value, field)?;
-                if let Some(c) = set.chars().find(|c| !c.is_ascii_punctuation()) {
-                    return Err(ApiError::Policy(PolicyError::InvalidSymbolSet(c)));
-                }
+                // Checked here too so a passphrase post with a bad set is refused (every field is checked).
+                crate::generator::policy::check_symbol_set(&set).map_err(ApiError::Policy)?;
                 options.symbol_set = Some(set);
             }
         }
@@ -518,9 +515,8 @@ fn parse_phrase_form(pairs: &[(String, String)]) -> Result<PhraseForm, ApiError>
         }
     }
     let separator = separator.unwrap_or_else(|| DEFAULT_SEPARATOR.to_owned());
-    if separator.chars().count() > MAX_SEPARATOR_CHARS {
-        return Err(ApiError::Policy(PolicyError::InvalidSeparator));
-    }
+    // Checked in both modes, like every known field.
+    crate::generator::passphrase::check_separator(&separator).map_err(ApiError::Policy)?;
     Ok(PhraseForm {
         words: words.unwrap_or(DEFAULT_WORDS),
         separator,
@@ -752,7 +748,7 @@ struct FormFields {
         nullable = false
     )]
     palavras: Option<String>,
-    /// Passphrase: separator, up to 5 characters, no letters (default `-`; empty glues the words).
+    /// Passphrase: separator, up to 5 printable characters, no letters (default `-`; empty glues the words).
     #[schema(max_length = 5, nullable = false)]
     separador: Option<String>,
     /// Passphrase: capitalise each word (a checkbox: `on`).

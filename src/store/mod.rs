@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use thiserror::Error;
 
+use crate::generator::MAX_SECRET_BYTES;
+
 pub use memory::MemoryStore;
 pub use redis_store::RedisStore;
 
@@ -16,6 +18,66 @@ pub use target::{StoreTarget, TargetError};
 
 /// The Redis key of the original app: a list, newest first.
 pub const HISTORY_KEY: &str = "senhas";
+
+/// The history as read: the entries to show, newest first, and how many were left out. Redis is shared
+/// (another app, an operator, an attacker with access may write to `senhas`): an entry that is not UTF-8 or
+/// is longer than any secret we generate is skipped so the rest is still served.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Recent {
+    pub entries: Vec<String>,
+    /// Entries that are not valid UTF-8.
+    pub not_utf8: usize,
+    /// Entries longer than [`MAX_SECRET_BYTES`].
+    pub too_long: usize,
+}
+
+/// Why an entry of the history was left out (the `reason` of `giropops_history_entries_skipped_total`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    NotUtf8,
+    TooLong,
+}
+
+impl SkipReason {
+    pub const ALL: [SkipReason; 2] = [SkipReason::NotUtf8, SkipReason::TooLong];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::NotUtf8 => "not_utf8",
+            SkipReason::TooLong => "too_long",
+        }
+    }
+}
+
+impl Recent {
+    /// Keeps the entries that can be secrets of ours, in order. Length first: an overlong entry is not even
+    /// decoded.
+    pub fn from_raw(raw: Vec<Vec<u8>>) -> Self {
+        let mut recent = Recent {
+            entries: Vec::with_capacity(raw.len()),
+            ..Recent::default()
+        };
+        for entry in raw {
+            if entry.len() > MAX_SECRET_BYTES {
+                recent.too_long += 1;
+                continue;
+            }
+            match String::from_utf8(entry) {
+                Ok(secret) => recent.entries.push(secret),
+                Err(_) => recent.not_utf8 += 1,
+            }
+        }
+        recent
+    }
+
+    /// How many entries were skipped, by reason.
+    pub fn skipped(&self) -> [(SkipReason, usize); 2] {
+        [
+            (SkipReason::NotUtf8, self.not_utf8),
+            (SkipReason::TooLong, self.too_long),
+        ]
+    }
+}
 
 #[derive(Debug, Clone, Copy)]
 pub struct HistoryLimits {
@@ -62,6 +124,33 @@ impl Operation {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_that_cannot_be_ours_are_skipped_and_counted() {
+        let raw = vec![
+            b"first".to_vec(),
+            vec![0xff, 0xfe, b'a'],
+            "x".repeat(MAX_SECRET_BYTES + 1).into_bytes(),
+            "y".repeat(MAX_SECRET_BYTES).into_bytes(),
+            "ação·—".as_bytes().to_vec(),
+            vec![0xc3],
+        ];
+        let recent = Recent::from_raw(raw);
+        assert_eq!(
+            recent.entries,
+            [
+                "first".to_owned(),
+                "y".repeat(MAX_SECRET_BYTES),
+                "ação·—".to_owned()
+            ]
+        );
+        assert_eq!((recent.not_utf8, recent.too_long), (2, 1));
+    }
+}
+
 #[derive(Clone)]
 pub enum Store {
     Memory(MemoryStore),
@@ -102,10 +191,14 @@ impl Store {
         }
     }
 
-    /// The newest passwords, newest first, at most the history size.
-    pub async fn recent(&self) -> Result<Vec<String>, StoreError> {
+    /// The newest passwords, newest first, at most the history size, without the entries that cannot be ours.
+    pub async fn recent(&self) -> Result<Recent, StoreError> {
         match self {
-            Store::Memory(s) => Ok(s.recent()),
+            // Only this process writes to the in-memory ring, and only generated secrets: nothing to skip.
+            Store::Memory(s) => Ok(Recent {
+                entries: s.recent(),
+                ..Recent::default()
+            }),
             Store::Redis(s) => Box::pin(s.recent()).await,
         }
     }

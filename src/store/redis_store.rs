@@ -15,7 +15,7 @@ use redis::sentinel::{SentinelClient, SentinelClientBuilder, SentinelServerType}
 use redis::{AsyncConnectionConfig, Client, ConnectionAddr, RedisResult, TlsCertificates, TlsMode};
 
 use super::target::{RedisTarget, Topology};
-use super::{HISTORY_KEY, HistoryLimits, StoreBounds, StoreError};
+use super::{HISTORY_KEY, HistoryLimits, Recent, StoreBounds, StoreError};
 use crate::metrics::InFlight;
 
 #[derive(Clone)]
@@ -158,15 +158,17 @@ impl RedisStore {
         self.query(Request::Pipeline(&pipe)).await
     }
 
-    pub async fn recent(&self) -> Result<Vec<String>, StoreError> {
+    pub async fn recent(&self) -> Result<Recent, StoreError> {
         if self.limits.size == 0 {
-            return Ok(Vec::new());
+            return Ok(Recent::default());
         }
         let mut cmd = redis::cmd("LRANGE");
         cmd.arg(HISTORY_KEY)
             .arg(0)
             .arg(last_index(self.limits.size));
-        self.query(Request::Command(&cmd)).await
+        // Raw bytes: one entry that is not UTF-8 would fail the whole reply as `Vec<String>`.
+        let raw: Vec<Vec<u8>> = self.query(Request::Command(&cmd)).await?;
+        Ok(Recent::from_raw(raw))
     }
 
     pub async fn ping(&self) -> Result<(), StoreError> {
