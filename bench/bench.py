@@ -51,6 +51,9 @@ PERF_OK = shutil.which("perf") is not None and subprocess.run(
 COURSE_BODY = '{"tamanho":12,"incluir_numeros":true,"incluir_caracteres_especiais":true}'
 WORST_V1_BODY = ('{"length":128,"count":22,"min_lowercase":24,"min_uppercase":24,"min_digits":24,'
                  '"min_symbols":24}')
+# Issue 13, row 4: the body the hostile-client audit found (9-13 ms of CPU per request before the fix).
+AUDIT_V1_BODY = ('{"length":128,"count":100,"min_lowercase":2,"min_uppercase":2,"min_digits":2,'
+                 '"min_symbols":2}')
 
 # The cases. To add a route: one line. `optional` routes are benchmarked only when a probe answers 200
 # (routes that another change adds later join the benchmark by themselves).
@@ -64,6 +67,8 @@ ROUTES = [
     # the CPU budget lets through: 22; 23 is a 422 too_much_work). Before: the issue's body took 9-13 ms.
     {"name": "POST /api/v1/passwords (worst body)", "key": "v1worst", "method": "POST", "path": "/api/v1/passwords",
      "body": WORST_V1_BODY, "optional": True, "probe_bodies": [WORST_V1_BODY]},
+    {"name": "POST /api/v1/passwords (audit body)", "key": "v1audit", "method": "POST", "path": "/api/v1/passwords",
+     "body": AUDIT_V1_BODY, "optional": True, "probe_bodies": [AUDIT_V1_BODY]},
     {"name": "GET /api/senhas", "key": "senhas", "method": "GET", "path": "/api/senhas"},
     {"name": "GET /", "key": "page", "method": "GET", "path": "/"},
     {"name": "GET /healthz", "key": "healthz", "method": "GET", "path": "/healthz"},

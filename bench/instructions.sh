@@ -7,18 +7,20 @@
 #      --requests requests) and dumps the counts, divided by the requests wrk saw answered;
 #   3. prints instructions per request in total and by component (inclusive counts of the functions that
 #      start each piece of work), and writes them to bench/results/instructions-<date>-<store>-<route>.txt.
-# Usage: bench/instructions.sh [--binary PATH] [--route PATH] [--store redis|memory] [--seconds N] [--requests N]
-#        [--out FILE] [--keep]
+# Usage: bench/instructions.sh [--binary PATH] [--route PATH] [--body JSON] [--store redis|memory] [--seconds N]
+#        [--requests N] [--out FILE] [--keep]
+# --body posts that JSON to the route instead of the route's usual body (e.g. the costliest v1 body).
 # Without --binary it builds the symbolized release binary (bench/build-prof.sh); a given one needs its symbols.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 
-binary= route=/api/gerar-senha store=redis seconds=10 requests=1000000 out= keep=
+binary= route=/api/gerar-senha custom_body= store=redis seconds=10 requests=1000000 out= keep=
 while (($#)); do
   case $1 in
     --binary) binary=$2; shift 2 ;;
     --route) route=$2; shift 2 ;;
+    --body) custom_body=$2; shift 2 ;;
     --store) store=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --requests) requests=$2; shift 2 ;;
@@ -35,6 +37,7 @@ done
 [[ -n $binary ]] || binary=$(bash bench/build-prof.sh | tail -1)
 
 source bench/lib.sh
+[[ -z $custom_body ]] || { method=POST body=$custom_body; }
 start_app "$store" "$binary" valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$tmp/callgrind.out"
 load 2 2000 >/dev/null  # warm-up: connections, Redis connection, metric series, allocator pools
 callgrind_control --instr=on "$app" >/dev/null
@@ -46,7 +49,7 @@ dump=$(ls -t "$tmp"/callgrind.out* | head -1)
 [[ -n $out ]] || out=bench/results/instructions-$(date -u +%F)-${store}-$(echo "$route" | tr -c 'a-z0-9\n' '-' | sed 's/^-*//;s/-*$//').txt
 mkdir -p "$(dirname "$out")"
 {
-  echo "# callgrind: $method $route, store=$store, wrk -t1 -c32, $n requests counted, $(date -u +%FT%TZ)"
+  echo "# callgrind: $method $route${custom_body:+ (body $custom_body)}, store=$store, wrk -t1 -c32, $n requests counted, $(date -u +%FT%TZ)"
   echo "# binary: $binary ($(stat -c %s "$binary") bytes)"
   python3 bench/callgrind_components.py --dump "$dump" --requests "$n"
 } | tee "$out"

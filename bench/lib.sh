@@ -2,10 +2,12 @@
 # app (under an optional wrapper such as valgrind) with its own Redis on free loopback ports, and the load.
 # Uses the caller's $route; sets $method, $tmp, $port and $app.
 
-# POST routes get the course's body.
+# POST routes get a body: the course's for the legacy route, a 16-character password for v1.
 method=GET body=
-if [[ $route == /api/gerar-senha || $route == /api/v1/passwords ]]; then
+if [[ $route == /api/gerar-senha ]]; then
   method=POST body='{"tamanho":12,"incluir_numeros":true,"incluir_caracteres_especiais":true}'
+elif [[ $route == /api/v1/passwords ]]; then
+  method=POST body='{"length":16}'
 fi
 
 tmp=$(mktemp -d)

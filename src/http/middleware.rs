@@ -43,15 +43,15 @@ const UNMATCHED: &str = "unmatched";
 /// access log, which also see the 400/408/413 of the head and body checks and the 503/429 of the limits; then
 /// the `Host` check and the body read (BODY_READ_TIMEOUT); then REQUEST_TIMEOUT; then MAX_CONCURRENCY and
 /// RATE_LIMIT.
-pub async fn edge(State(app): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn edge(State(app): State<AppState>, mut request: Request, next: Next) -> Response {
     // The service is called as soon as the head is parsed: this is when the body's deadline starts.
     let start = Instant::now();
     let method = method_label(request.method());
     let route = route_label(request.extensions().get::<MatchedPath>());
     let lang = Lang::from_headers(request.headers());
     let in_flight = InFlight::enter(&app.metrics().http_in_flight);
-    let mut response = match receive(&app, request, start).await {
-        Ok(request) => {
+    let mut response = match receive(&app, &mut request, start).await {
+        Ok(()) => {
             match tokio::time::timeout(app.0.request_timeout, admit(&app, request, next, lang))
                 .await
             {
@@ -73,20 +73,24 @@ pub async fn edge(State(app): State<AppState>, request: Request, next: Next) -> 
     response
 }
 
-/// The request with its whole body in memory, or why it is refused: a `Host` that is missing (HTTP/1.1) or
-/// repeated (RFC 9112 §3.2), a body over [`BODY_LIMIT`], or one that did not arrive within BODY_READ_TIMEOUT
-/// of `head_end`. A body is read here, outside REQUEST_TIMEOUT and before MAX_CONCURRENCY, so that a client
-/// sending it slowly (or never) holds no concurrency slot; connections bound how many are read at once.
-async fn receive(app: &AppState, request: Request, head_end: Instant) -> Result<Request, ApiError> {
-    check_host(&request)?;
+/// Puts the whole body of `request` in memory, or says why the request is refused: a `Host` that is missing
+/// (HTTP/1.1) or repeated (RFC 9112 §3.2), a body over [`BODY_LIMIT`], or one that did not arrive within
+/// BODY_READ_TIMEOUT of `head_end`. A body is read here, outside REQUEST_TIMEOUT and before MAX_CONCURRENCY, so
+/// that a client sending it slowly (or never) holds no concurrency slot; connections bound how many are read at
+/// once.
+///
+/// The request is borrowed and only its body swapped: moving a whole request (head, extensions) in and out of
+/// this future costs a copy of it per request (callgrind: memcpy).
+async fn receive(app: &AppState, request: &mut Request, head_end: Instant) -> Result<(), ApiError> {
+    check_host(request)?;
     // No Content-Length (or 0) and not chunked: nothing to wait for.
     if request.body().is_end_stream() {
-        return Ok(request);
+        return Ok(());
     }
-    let (parts, body) = request.into_parts();
+    let body = std::mem::take(request.body_mut());
     let deadline = head_end + app.0.body_read_timeout;
-    let bytes = read_body(body, deadline).await?;
-    Ok(Request::from_parts(parts, Body::from(bytes)))
+    *request.body_mut() = Body::from(read_body(body, deadline).await?);
+    Ok(())
 }
 
 /// Exactly one `Host`; HTTP/1.0 clients (e.g. HAProxy's default `httpchk`) may send none.
