@@ -217,6 +217,35 @@ fn non_readers_holding_every_connection_do_not_lock_new_clients_out_for_long() {
     );
 }
 
+/// With every slot held by `held`, `/healthz` and a POST on new connections answer within 2 s, each by
+/// evicting one held connection at most (one that closed first leaves its slot to the next); returns how many
+/// were evicted, once they have all seen their end.
+fn new_connections_get_through(app: &App, held: &[TcpStream]) -> usize {
+    answered(
+        app,
+        app.addr,
+        &get("/healthz"),
+        "200",
+        Duration::from_secs(2),
+    );
+    answered(
+        app,
+        app.addr,
+        &post_gerar_senha(),
+        "200",
+        Duration::from_secs(2),
+    );
+    let evicted = metric(app.addr, "giropops_connections_evicted_total");
+    assert!((1.0..=3.0).contains(&evicted), "{evicted} evictions");
+    let evicted = evicted as usize;
+    wait_for(
+        "the evicted connections to see their end",
+        Duration::from_secs(10),
+        || held.iter().filter(|s| sees_eof(s)).count() >= evicted,
+    );
+    evicted
+}
+
 #[test]
 fn idle_keep_alive_connections_make_room_for_new_ones_oldest_first() {
     let app = App::start(&[("MAX_CONNECTIONS", "50")]);
@@ -227,29 +256,7 @@ fn idle_keep_alive_connections_make_room_for_new_ones_oldest_first() {
             stream
         })
         .collect();
-    answered(
-        &app,
-        app.addr,
-        &get("/healthz"),
-        "200",
-        Duration::from_secs(2),
-    );
-    answered(
-        &app,
-        app.addr,
-        &post_gerar_senha(),
-        "200",
-        Duration::from_secs(2),
-    );
-    let evicted = metric(app.addr, "giropops_connections_evicted_total");
-    // One eviction per new connection at most (one that closed first left its slot to the next).
-    assert!((1.0..=3.0).contains(&evicted), "{evicted} evictions");
-    let evicted = evicted as usize;
-    wait_for(
-        "the evicted connections to see their end",
-        Duration::from_secs(10),
-        || idle.iter().filter(|s| sees_eof(s)).count() >= evicted,
-    );
+    let evicted = new_connections_get_through(&app, &idle);
     // Exactly those, and the oldest ones.
     let closed: Vec<bool> = idle.iter().map(sees_eof).collect();
     assert_eq!(closed.iter().filter(|c| **c).count(), evicted, "{closed:?}");
@@ -269,31 +276,8 @@ fn silent_and_half_sent_heads_make_room_for_new_connections() {
             stream
         })
         .collect();
-    answered(
-        &app,
-        app.addr,
-        &get("/healthz"),
-        "200",
-        Duration::from_secs(2),
-    );
-    answered(
-        &app,
-        app.addr,
-        &post_gerar_senha(),
-        "200",
-        Duration::from_secs(2),
-    );
-    let evicted = metric(app.addr, "giropops_connections_evicted_total");
-    assert!((1.0..=3.0).contains(&evicted), "{evicted} evictions");
-    wait_for(
-        "the evicted connections to see their end",
-        Duration::from_secs(10),
-        || held.iter().filter(|s| sees_eof(s)).count() >= evicted as usize,
-    );
-    assert_eq!(
-        held.iter().filter(|s| sees_eof(s)).count(),
-        evicted as usize
-    );
+    let evicted = new_connections_get_through(&app, &held);
+    assert_eq!(held.iter().filter(|s| sees_eof(s)).count(), evicted);
 }
 
 #[test]

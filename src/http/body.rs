@@ -45,7 +45,16 @@ pub async fn read_form(req: Request) -> Result<Vec<(String, String)>, ApiError> 
     form_urlencoded_pairs(&bytes).ok_or(ApiError::UnreadableBody)
 }
 
-async fn read_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+/// A body the `edge` middleware already read whole (under BODY_READ_TIMEOUT, within [`BODY_LIMIT`]). Handed over
+/// in the request's extensions rather than wrapped in a new `Body`: boxing it and collecting it again costs
+/// more than the read itself (callgrind).
+#[derive(Clone)]
+pub struct ReceivedBody(pub Bytes);
+
+async fn read_bytes<S: Send + Sync>(mut req: Request, state: &S) -> Result<Bytes, ApiError> {
+    if let Some(ReceivedBody(bytes)) = req.extensions_mut().remove::<ReceivedBody>() {
+        return Ok(bytes);
+    }
     Bytes::from_request(req, state).await.map_err(|e| match e {
         BytesRejection::FailedToBufferBody(
             axum::extract::rejection::FailedToBufferBody::LengthLimitError(_),

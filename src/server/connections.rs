@@ -42,7 +42,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 const IDLE: u8 = 0;
 /// Reading a head: its deadline runs (evictable).
 const HEAD: u8 = 1;
-/// The head was parsed; the request is being served (its body is REQUEST_TIMEOUT's business).
+/// The head was parsed; the request is being served (its body is BODY_READ_TIMEOUT's business).
 const SERVING: u8 = 2;
 /// The response is ready and being written; idle again once hyper flushes it all.
 const WRITING: u8 = 3;
@@ -335,7 +335,7 @@ impl<T: AsyncRead + Unpin> AsyncRead for Guarded<T> {
                 }
             }
             // A connection waiting for (the rest of) a head can be cut by its deadline or evicted: it must
-            // be wakeable. Reads pending mid-request (a body) are REQUEST_TIMEOUT's business.
+            // be wakeable. Reads pending mid-request (a body) are BODY_READ_TIMEOUT's business.
             Poll::Pending if matches!(phase.state.load(Relaxed), IDLE | HEAD) => {
                 phase.register(cx.waker());
                 phase.waiting_for_client.store(true, Relaxed);
