@@ -26,19 +26,28 @@ stage() {
   fi
 }
 
+# Stage functions run inside `if` (see stage), where `set -e` does not apply: each step returns on failure itself.
 lint() {
-  cargo fmt --all -- --check
+  cargo fmt --all -- --check || return
   cargo clippy --locked --all-targets -- -D warnings
 }
 
 # The benchmark's code path, a second per case; then the callgrind counter (make bench-instructions) on the
-# binary bench.py just built, for a few hundred requests: both must run, neither judges a speed.
+# binary bench.py just built, for a few hundred requests. Neither judges a speed; the instruction count of the
+# legacy POST is gated against its committed baseline (+10% at most: bench/instructions_gate.py), and the gate is
+# shown to fail on the same measurement against a baseline 20% lower.
 bench_smoke() {
-  python3 bench/bench.py --smoke
+  python3 bench/bench.py --smoke || return
   local out; out=$(mktemp)
   local binary; binary=$(ls target/bench/dist/linux-*/giropops-senhas | head -1)
-  bash bench/instructions.sh --binary "$binary" --seconds 2 --out "$out"
-  grep -Eq '^instructions per request \(user space, all threads\): [0-9][0-9,]*$' "$out"
+  bash bench/instructions.sh --binary "$binary" --seconds 2 --out "$out" || return
+  grep -Eq '^instructions per request \(user space, all threads\): [0-9][0-9,]*$' "$out" || return
+  python3 bench/instructions_gate.py --self-test || return
+  python3 bench/instructions_gate.py --baseline bench/instructions-baseline.txt --measured "$out" || return
+  if python3 bench/instructions_gate.py --baseline bench/instructions-baseline.txt --measured "$out" \
+    --scale-baseline 0.8 >/dev/null; then
+    echo "the instruction gate accepted the measurement against a baseline 20% lower: it could never fail"; return 1
+  fi
   rm -f "$out"
 }
 
