@@ -63,7 +63,7 @@ compose-test: ## make compose-up for real (podman-compose, local images), a pass
 image-test: ## the image test: build, package amd64 + arm64, run hardened with Redis, budgets, reproducibility
 	bash scripts/image-test.sh
 
-readme-image: ## regenerate the README image table from docs/image-report.md (written by image-test)
+readme-image: ## regenerate the image table of docs/image.md from docs/image-report.md (written by image-test)
 	python3 scripts/readme-image.py
 
 test: ## install what the tests need, then run every test (times each stage)
@@ -99,7 +99,7 @@ helm-push: helm-package ## push the packaged chart to CHART_REPO=oci://registry/
 helm-test: ## the chart tests: lint, schema, checklist + mutations on a matrix, kustomize equivalence, OCI + cosign
 	bash scripts/helm-test.sh
 
-# ---- supply chain (README: "Cadeia de suprimentos") ----------------------------------------------------------
+# ---- supply chain (docs/supply-chain.md) ----------------------------------------------------------
 # IMAGE for sign/verify/attest/push must name a registry repository: make sign IMAGE=registry.example/you/giropops-senhas:1.0
 .PHONY: audit deny sbom scan push sign verify attest verify-attestation supply-chain-test
 
@@ -133,10 +133,10 @@ verify-attestation: ## verify IMAGE's SBOM attestations (signer, subject digest,
 supply-chain-test: ## all supply-chain checks offline, each with a broken case that must fail
 	bash scripts/supply-chain-test.sh
 
-# ---- benchmark (README: "Desempenho") ------------------------------------------------------------------------
+# ---- benchmark (docs/performance.md) ------------------------------------------------------------------------
 .PHONY: bench bench-smoke bench-profile bench-instructions
 
-bench: ## benchmark: static release binary, own Redis, wrk at 1/32/256 conn., ceilings; bench/results/<date>.{md,json,svg} + README (~10 min + build)
+bench: ## benchmark: static release binary, own Redis, wrk at 1/32/256 conn., ceilings; bench/results/<date>.{md,json,svg} + docs/performance.md (~10 min + build)
 	python3 bench/bench.py --readme $(BENCH_ARGS)
 
 bench-smoke: ## the benchmark's code path, a second per case, checks only that every case ran with sane numbers

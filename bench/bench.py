@@ -14,8 +14,8 @@ Once per store: RSS idle (after start-up, and again after all the load), start-u
 /healthz (median of several starts). Ceilings measured in the same run: redis-benchmark LPUSH and
 LRANGE senhas 0 9 at the same concurrency; our own /healthz (no I/O).
 
-Output: bench/results/<date>.json + .md + .svg (throughput and p99 against concurrency), and the README block
-between <!-- bench:results --> and <!-- /bench:results --> when --readme is given.
+Output: bench/results/<date>.json + .md + .svg (throughput and p99 against concurrency), and the block of
+docs/performance.md between <!-- bench:results --> and <!-- /bench:results --> when --readme is given.
 --smoke: a second per case, one repetition, results in a temp dir, then checks that every case ran and
 produced sane numbers (never a speed), and that those checks fail on broken results (mutations + a real run
 against a route that does not exist).
@@ -818,11 +818,11 @@ def svg(results: dict) -> str:
 
 
 def update_readme(block: str) -> None:
-    readme = ROOT / "README.md"
+    readme = ROOT / "docs" / "performance.md"
     text = readme.read_text()
     start, end = "<!-- bench:results -->", "<!-- /bench:results -->"
     if start not in text or end not in text:
-        raise SystemExit("bench: README.md has no <!-- bench:results --> block inside the bench section")
+        raise SystemExit("bench: docs/performance.md has no <!-- bench:results --> block")
     head, rest = text.split(start, 1)
     _, tail = rest.split(end, 1)
     readme.write_text(head + start + "\n" + block + end + tail)
@@ -843,7 +843,7 @@ def main() -> int:
     p.add_argument("--startups", type=int, default=7)
     p.add_argument("--out", help="results directory (default bench/results; temp dir with --smoke)")
     p.add_argument("--name", help="file name stem (default: the date)")
-    p.add_argument("--readme", action="store_true", help="write the table and plot into README.md")
+    p.add_argument("--readme", action="store_true", help="write the table and plot into docs/performance.md")
     p.add_argument("--keep-tmp", action="store_true")
     p.add_argument("--app-env", action="append", default=[], metavar="K=V",
                    help="extra environment for the app (experiments only, e.g. MIMALLOC_PURGE_DELAY=0)")
@@ -866,9 +866,9 @@ def main() -> int:
     (out_dir / f"{stem}.md").write_text(f"# Benchmark giropops-senhas — {results['date']}\n\n" + md)
     log(f"wrote {out_dir / stem}.json/.md/.svg ({results['wall_s']:.0f} s)")
     if args.readme:
-        rel = (out_dir / f"{stem}.svg").relative_to(ROOT)
-        update_readme(markdown(results, str(rel)))
-        log("README.md: bench block updated")
+        rel = os.path.relpath(out_dir / f"{stem}.svg", ROOT / "docs")
+        update_readme(markdown(results, rel))
+        log("docs/performance.md: bench block updated")
     if not args.smoke:
         print(md)
         return 0

@@ -18,7 +18,7 @@ Checks, each printed as ok/FAIL, then `N passed, N failed`:
 - reproducible build: a second clean build of the commit in another directory (sharing only the cargo registry
   cache) is byte-identical (REPRO_ARCHS, default "amd64"; REPRO=0 skips it, for local iteration only)
 - compose.yaml parsed and its settings asserted (and a mutated copy rejected)
-Writes docs/image-report.md (figures measured here), from which `make readme-image` fills the README table.
+Writes docs/image-report.md (figures measured here), from which `make readme-image` fills the table of docs/image.md.
 """
 from __future__ import annotations
 
