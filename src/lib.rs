@@ -10,5 +10,6 @@ pub mod healthcheck;
 pub mod http;
 pub mod metrics;
 pub mod server;
+pub mod service;
 pub mod store;
 pub mod telemetry;

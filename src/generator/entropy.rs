@@ -64,24 +64,6 @@ impl Strength {
             Strength::VeryStrong => "very_strong",
         }
     }
-
-    pub fn label_pt(self) -> &'static str {
-        match self {
-            Strength::Weak => "fraca",
-            Strength::Fair => "razoável",
-            Strength::Strong => "forte",
-            Strength::VeryStrong => "muito forte",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Strength::Weak => "weak",
-            Strength::Fair => "fair",
-            Strength::Strong => "strong",
-            Strength::VeryStrong => "very strong",
-        }
-    }
 }
 
 /// Entropy rounded to one decimal, as the API and the page show it.

@@ -4,19 +4,19 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderMap, header};
-use serde_json::{Map, Value};
 
 use super::error::{ApiError, Localized};
+use super::input::{self, Input};
 use super::lang::Lang;
 
 /// Largest accepted request body.
 pub const BODY_LIMIT: usize = 16 * 1024;
 
-/// A JSON object body. 415 without a JSON content type, 413 over [`BODY_LIMIT`], 400 when it is not JSON,
-/// 422 when it is JSON but not an object.
-pub struct JsonObject(pub Map<String, Value>);
+/// A JSON body decoded as `T` (see [`input`](super::input)). 415 without a JSON content type, 413 over
+/// [`BODY_LIMIT`], 400 when it is not JSON, 422 when it is not an object or a field is invalid.
+pub struct JsonBody<T>(pub T);
 
-impl<S: Send + Sync> FromRequest<S> for JsonObject {
+impl<S: Send + Sync, T: Input> FromRequest<S> for JsonBody<T> {
     type Rejection = Localized;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
@@ -26,11 +26,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
             return Err(fail(ApiError::UnsupportedMediaType("application/json")));
         }
         let bytes = read_bytes(req, state).await.map_err(fail)?;
-        match serde_json::from_slice::<Value>(&bytes) {
-            Ok(Value::Object(map)) => Ok(JsonObject(map)),
-            Ok(_) => Err(fail(ApiError::BodyNotObject)),
-            Err(_) => Err(fail(ApiError::MalformedJson)),
-        }
+        input::json(&bytes).map(JsonBody).map_err(fail)
     }
 }
 

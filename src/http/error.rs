@@ -5,69 +5,46 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use thiserror::Error;
 use utoipa::ToSchema;
 
 use super::lang::Lang;
-use crate::generator::{ClassKind, PolicyError};
+use crate::generator::PolicyError;
+use crate::service::ServiceError;
 
 /// Errors a client can cause or see. Internal causes are logged where they happen, never echoed.
-#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
-    #[error("malformed JSON body")]
     MalformedJson,
-    #[error("request body could not be read")]
     UnreadableBody,
-    #[error("request body larger than {0} bytes")]
     PayloadTooLarge(usize),
-    #[error("the request body did not arrive in time")]
     BodyTimeout,
-    #[error("the request must have exactly one Host header")]
     InvalidHost,
-    #[error("unsupported content type, expected {0}")]
     UnsupportedMediaType(&'static str),
-    #[error("the body must be a JSON object")]
     BodyNotObject,
-    #[error("field {field} must be an integer between {min} and {max}")]
     InvalidLength {
         field: &'static str,
         min: usize,
         max: usize,
     },
-    #[error("field {0} must be a boolean")]
     InvalidFlag(&'static str),
-    #[error("field {field} must be an integer between {min} and {max}")]
     InvalidInteger {
         field: &'static str,
         min: usize,
         max: usize,
     },
-    #[error("field {0} must be a string")]
     InvalidString(&'static str),
-    #[error("unknown field {0}")]
     UnknownField(String),
     /// A policy that no secret can satisfy; the code names the conflict.
-    #[error("{0}")]
     Policy(PolicyError),
-    #[error("form field {0} has an invalid value")]
     InvalidFormField(&'static str),
-    #[error("form field {0} appears more than once")]
     DuplicateFormField(&'static str),
-    #[error("no such route")]
     NotFound,
-    #[error("method not allowed")]
     MethodNotAllowed,
-    #[error("the password history is unavailable")]
     HistoryUnavailable,
-    #[error("the request took too long")]
     Timeout,
-    #[error("the server is busy, try again shortly")]
     Overloaded,
-    #[error("too many requests from this address, try again in {0} s")]
     RateLimited(u64),
-    #[error("the server could not generate a password")]
     GenerationFailed,
-    #[error("internal error")]
     Internal,
 }
 
@@ -150,63 +127,9 @@ impl ApiError {
         }
     }
 
+    /// The message in `lang` (texts: `i18n::errors`).
     pub fn message(&self, lang: Lang) -> String {
-        match lang {
-            Lang::En => {
-                let mut m = self.to_string();
-                if let Some(first) = m.get_mut(0..1) {
-                    first.make_ascii_uppercase();
-                }
-                m + "."
-            }
-            Lang::Pt => match self {
-                ApiError::MalformedJson => "O corpo da requisição não é um JSON válido.".into(),
-                ApiError::UnreadableBody => "Não foi possível ler o corpo da requisição.".into(),
-                ApiError::PayloadTooLarge(limit) => {
-                    format!("O corpo da requisição passa do limite de {limit} bytes.")
-                }
-                ApiError::BodyTimeout => "O corpo da requisição não chegou a tempo.".into(),
-                ApiError::InvalidHost => {
-                    "A requisição deve ter exatamente um cabeçalho Host.".into()
-                }
-                ApiError::UnsupportedMediaType(expected) => {
-                    format!("Tipo de conteúdo não suportado: envie {expected}.")
-                }
-                ApiError::BodyNotObject => "O corpo deve ser um objeto JSON.".into(),
-                ApiError::InvalidLength { field, min, max } => {
-                    format!("O campo {field} deve ser um número inteiro entre {min} e {max}.")
-                }
-                ApiError::InvalidFlag(field) => {
-                    format!("O campo {field} deve ser true ou false.")
-                }
-                ApiError::InvalidInteger { field, min, max } => {
-                    format!("O campo {field} deve ser um número inteiro entre {min} e {max}.")
-                }
-                ApiError::InvalidString(field) => format!("O campo {field} deve ser um texto."),
-                ApiError::UnknownField(field) => format!("Campo desconhecido: {field}."),
-                ApiError::Policy(e) => policy_message_pt(e),
-                ApiError::InvalidFormField(field) => {
-                    format!("O campo {field} tem um valor inválido.")
-                }
-                ApiError::DuplicateFormField(field) => {
-                    format!("O campo {field} aparece mais de uma vez.")
-                }
-                ApiError::NotFound => "Rota não encontrada.".into(),
-                ApiError::MethodNotAllowed => "Método não permitido para esta rota.".into(),
-                ApiError::HistoryUnavailable => {
-                    "O histórico de senhas está indisponível no momento.".into()
-                }
-                ApiError::Timeout => "A requisição demorou demais.".into(),
-                ApiError::Overloaded => {
-                    "O servidor está ocupado; tente de novo em instantes.".into()
-                }
-                ApiError::RateLimited(seconds) => {
-                    format!("Muitas requisições deste endereço; tente de novo em {seconds} s.")
-                }
-                ApiError::GenerationFailed => "Não foi possível gerar a senha.".into(),
-                ApiError::Internal => "Erro interno.".into(),
-            },
-        }
+        super::i18n::errors::message(self, lang)
     }
 
     /// The JSON error response in `lang`.
@@ -239,47 +162,30 @@ impl ApiError {
     }
 }
 
-fn class_pt(kind: ClassKind) -> &'static str {
-    match kind {
-        ClassKind::Letters => "letras",
-        ClassKind::Lowercase => "minúsculas",
-        ClassKind::Uppercase => "maiúsculas",
-        ClassKind::Digits => "números",
-        ClassKind::Symbols => "símbolos",
+/// What logs print: the English text.
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&super::i18n::errors::english(self))
     }
 }
 
-fn policy_message_pt(e: &PolicyError) -> String {
-    use crate::generator::passphrase::{MAX_SEPARATOR_CHARS, MAX_WORDS, MIN_WORDS};
-    use crate::generator::{MAX_LENGTH, MIN_LENGTH};
-    match e {
-        PolicyError::LengthOutOfRange(_) => {
-            format!("O tamanho deve estar entre {MIN_LENGTH} e {MAX_LENGTH}.")
+impl std::error::Error for ApiError {}
+
+/// The one conversion of a policy the generator refuses: a 422 whose code names the conflict.
+impl From<PolicyError> for ApiError {
+    fn from(e: PolicyError) -> Self {
+        ApiError::Policy(e)
+    }
+}
+
+/// What the service's failures are to a client.
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Policy(e) => ApiError::Policy(e),
+            ServiceError::Generation(_) => ApiError::GenerationFailed,
+            ServiceError::HistoryUnavailable => ApiError::HistoryUnavailable,
         }
-        PolicyError::NoClasses => "Ative pelo menos um tipo de caractere.".into(),
-        PolicyError::MinimumsExceedLength { required, length } => {
-            format!("Os mínimos somam {required} caracteres, mais que o tamanho {length}.")
-        }
-        PolicyError::ClassEmptied(kind) => format!(
-            "As exclusões deixaram vazio o conjunto de {}.",
-            class_pt(*kind)
-        ),
-        PolicyError::MinimumForDisabledClass(kind) => format!(
-            "Há um mínimo para {}, mas esse tipo está desativado.",
-            class_pt(*kind)
-        ),
-        PolicyError::InvalidSymbolSet(c) => {
-            format!("O conjunto de símbolos só aceita pontuação ASCII, não {c:?}.")
-        }
-        PolicyError::WordsOutOfRange(_) => {
-            format!("O número de palavras deve estar entre {MIN_WORDS} e {MAX_WORDS}.")
-        }
-        PolicyError::InvalidSeparator => format!(
-            "O separador pode ter até {MAX_SEPARATOR_CHARS} caracteres, sem letras nem caracteres invisíveis ou de controle."
-        ),
-        PolicyError::TooMuchWork { max_count } => format!(
-            "Esses mínimos exigem o método exato por contagem, mais lento: no máximo {max_count} senhas com esta política por requisição (0: reduza os mínimos ou o tamanho)."
-        ),
     }
 }
 
@@ -296,14 +202,6 @@ impl IntoResponse for Localized {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn english_messages_are_sentences() {
-        assert_eq!(
-            ApiError::InvalidFlag("incluir_numeros").message(Lang::En),
-            "Field incluir_numeros must be a boolean."
-        );
-    }
 
     #[test]
     fn client_errors_are_4xx() {

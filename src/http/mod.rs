@@ -1,10 +1,12 @@
 //! HTTP: the shared state, the router, and the routes grouped by audience (pages, api, ops).
 
-mod api;
 mod api_v1;
 mod body;
 mod error;
+mod i18n;
+pub mod input;
 mod lang;
+mod legacy_api;
 mod limits;
 mod middleware;
 mod openapi;
@@ -23,19 +25,17 @@ pub use error::ApiError;
 pub use lang::Lang;
 
 use crate::config::ServeConfig;
-use crate::generator::{PassphrasePolicy, Policy};
-use crate::metrics::{Interface, Metrics, SecretKind};
-use crate::store::{Operation, Store};
+use crate::metrics::Metrics;
+use crate::service::Service;
+use crate::store::Store;
 
-/// What every handler shares. Cheap to clone.
+/// What every handler shares: the service, and what only HTTP needs (limits, shutdown state). Cheap to clone.
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
 
 struct Inner {
-    store: Store,
-    metrics: Metrics,
+    service: Service,
     shutting_down: AtomicBool,
-    history_enabled: bool,
     request_timeout: Duration,
     body_read_timeout: Duration,
     concurrency: limits::ConcurrencyLimit,
@@ -46,10 +46,8 @@ struct Inner {
 impl AppState {
     pub fn new(store: Store, metrics: Metrics, config: &ServeConfig) -> Self {
         Self(Arc::new(Inner {
-            store,
-            metrics,
+            service: Service::new(store, metrics, config.history_size > 0),
             shutting_down: AtomicBool::new(false),
-            history_enabled: config.history_size > 0,
             request_timeout: config.request_timeout,
             body_read_timeout: config.body_read_timeout,
             concurrency: limits::ConcurrencyLimit::new(config.max_concurrency as usize),
@@ -59,12 +57,16 @@ impl AppState {
         }))
     }
 
+    pub fn service(&self) -> &Service {
+        &self.0.service
+    }
+
     pub fn metrics(&self) -> &Metrics {
-        &self.0.metrics
+        self.0.service.metrics()
     }
 
     pub fn store(&self) -> &Store {
-        &self.0.store
+        self.0.service.store()
     }
 
     /// From now on `/readyz` answers 503 so load balancers stop sending traffic; requests are still served.
@@ -75,97 +77,6 @@ impl AppState {
     pub fn is_shutting_down(&self) -> bool {
         self.0.shutting_down.load(Ordering::Relaxed)
     }
-
-    /// Generates from the OS CSPRNG, counts it, and records it in the history. A history failure is logged and
-    /// counted but does not fail the generation: the user still gets a password.
-    pub async fn generate_and_record(
-        &self,
-        policy: &Policy,
-        interface: Interface,
-    ) -> Result<String, ApiError> {
-        // Bounded like API v1: a page policy whose counting table alone passes the CPU budget is a 422.
-        let password = policy
-            .prepare_for(1)
-            .map_err(ApiError::Policy)?
-            .generate(&mut rand::rngs::SysRng)
-            .map_err(generation_failed)?;
-        self.count_generated(SecretKind::Password, interface, 1);
-        self.record(&password).await;
-        Ok(password)
-    }
-
-    /// A passphrase for the page: generated, counted and recorded like its passwords.
-    pub async fn passphrase_and_record(
-        &self,
-        policy: &PassphrasePolicy,
-    ) -> Result<String, ApiError> {
-        let phrase = policy
-            .generate(&mut rand::rngs::SysRng)
-            .map_err(generation_failed)?;
-        self.count_generated(SecretKind::Passphrase, Interface::Page, 1);
-        self.record(&phrase).await;
-        Ok(phrase)
-    }
-
-    /// Counts secrets in `senha_gerada_total` and `giropops_secrets_generated_total{kind,interface}`.
-    pub fn count_generated(&self, kind: SecretKind, interface: Interface, n: usize) {
-        self.0.metrics.secrets_generated(kind, interface, n as u64);
-    }
-
-    async fn record(&self, secret: &str) {
-        if let Err(e) = self.0.store.push(secret).await {
-            self.store_failed(Operation::Push, &e);
-        }
-    }
-
-    /// The history, newest first; empty when disabled.
-    pub async fn recent(&self) -> Result<Vec<String>, ApiError> {
-        if !self.0.history_enabled {
-            return Ok(Vec::new());
-        }
-        match self.0.store.recent().await {
-            Ok(recent) => {
-                self.count_skipped(&recent);
-                Ok(recent.entries)
-            }
-            Err(e) => {
-                self.store_failed(Operation::Recent, &e);
-                Err(ApiError::HistoryUnavailable)
-            }
-        }
-    }
-
-    /// Entries left out of the history are logged and counted, never shown: their content (maybe a secret,
-    /// maybe garbage) is not logged either.
-    fn count_skipped(&self, recent: &crate::store::Recent) {
-        for (reason, entries) in recent.skipped() {
-            if entries > 0 {
-                tracing::warn!(
-                    reason = reason.as_str(),
-                    entries,
-                    "history entries skipped: not served"
-                );
-                self.0
-                    .metrics
-                    .history_entries_skipped(reason, entries as u64);
-            }
-        }
-    }
-
-    pub fn history_enabled(&self) -> bool {
-        self.0.history_enabled
-    }
-
-    fn store_failed(&self, operation: Operation, error: &crate::store::StoreError) {
-        tracing::warn!(operation = operation.as_str(), error = %error, "history store operation failed");
-        self.0.metrics.store_error(operation);
-    }
-}
-
-/// Logs a generation failure (never the secret: there is none) and hides the cause from the client.
-fn generation_failed(e: crate::generator::GenerationError) -> ApiError {
-    tracing::error!(error = %e, "secret generation failed");
-    ApiError::GenerationFailed
 }
 
 /// The whole application: every route, the fallbacks and the middleware. Tests build it too.
@@ -185,8 +96,8 @@ pub fn router(state: AppState) -> Router {
     ] = middleware::ROUTES;
     Router::new()
         .route(page, get(pages::index).post(pages::generate))
-        .route(gerar_senha, post(api::gerar_senha))
-        .route(senhas, get(api::senhas))
+        .route(gerar_senha, post(legacy_api::gerar_senha))
+        .route(senhas, get(legacy_api::senhas))
         .route(v1_passwords, post(api_v1::passwords))
         .route(v1_passphrases, post(api_v1::passphrases))
         .route(openapi_json, get(openapi::document))

@@ -3,7 +3,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::{api, api_v1, error, ops, pages};
+use super::{api_v1, error, legacy_api, ops, pages};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -13,8 +13,8 @@ use super::{api, api_v1, error, ops, pages};
         license(name = "MIT OR Apache-2.0", identifier = "MIT OR Apache-2.0")
     ),
     paths(
-        api::gerar_senha,
-        api::senhas,
+        legacy_api::gerar_senha,
+        legacy_api::senhas,
         api_v1::passwords,
         api_v1::passphrases,
         ops::healthz,

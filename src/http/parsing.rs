@@ -3,7 +3,8 @@
 //!
 //! - [`GerarSenhaRequest::try_from`] a JSON object (`POST /api/gerar-senha`);
 //! - [`parse_form`] the decoded pairs of a form post (`POST /`);
-//! - [`parse_digits`] the digit strings both accept for `tamanho`.
+//! - [`digits`] the digit strings both accept for `tamanho`.
 
-pub use super::api::{DEFAULT_API_LENGTH, GerarSenhaRequest, parse_digits};
-pub use super::pages::{FormRequest, parse_form};
+pub use super::input::fields::digits;
+pub use super::input::form::{FormRequest, parse_form};
+pub use super::input::legacy::{DEFAULT_API_LENGTH, GerarSenhaRequest};

@@ -1,0 +1,121 @@
+//! The HTML page (`GET /`, `POST /`) and its embedded static assets. Works without JavaScript.
+
+mod assets;
+mod view;
+
+pub use assets::asset;
+
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::Response;
+
+use super::AppState;
+use super::body::read_form;
+use super::error::ApiError;
+use super::input::form::{OptionsForm, PageRequest, PhraseForm, parse_page_form};
+use super::lang::Lang;
+use crate::metrics::Interface;
+use view::{IndexPage, PAGE_DEFAULTS};
+
+/// `?modo=frase` opens the passphrase tab (a plain link: no JavaScript needed).
+fn phrase_tab_requested(uri: &Uri) -> bool {
+    uri.query()
+        .is_some_and(|q| q.split('&').any(|pair| pair == "modo=frase"))
+}
+
+/// The page: form with defaults and the history; `?modo=frase` shows the passphrase tab.
+#[utoipa::path(get, path = "/", tag = "page",
+    params(("modo" = Option<String>, Query, description = "`frase` shows the passphrase tab"),
+        ("lang" = Option<String>, Query, description = "`en` or `pt`: the page's language, over Accept-Language")),
+    responses((status = 200, description = "HTML page", content_type = "text/html")))]
+pub async fn index(State(app): State<AppState>, lang: Lang, uri: Uri) -> Response {
+    let mut page = IndexPage::new(
+        &app,
+        lang,
+        PAGE_DEFAULTS,
+        &OptionsForm::default(),
+        PhraseForm::default(),
+    )
+    .await;
+    page.phrase_tab = phrase_tab_requested(&uri);
+    page.into_response_with(StatusCode::OK)
+}
+
+/// Form post: generates, records, and renders the page with the secret; bad input re-renders with a message.
+#[utoipa::path(post, path = "/", tag = "page",
+    request_body(content = super::input::form::FormFields, content_type = "application/x-www-form-urlencoded",
+        description = "Fields `tamanho` (4–128), `incluir_numeros=on`, `incluir_caracteres_especiais=on`; \
+            the options panel's fields (any set → the v1 policy); `modo=frase` with the passphrase fields"),
+    responses(
+        (status = 200, description = "HTML page with the generated secret", content_type = "text/html"),
+        (status = 413, description = "Body over 16 KiB", content_type = "text/html"),
+        (status = 415, description = "Not a form post", content_type = "text/html"),
+        (status = 422, description = "Invalid field or impossible policy; the page shows the message", content_type = "text/html"),
+    ))]
+pub async fn generate(State(app): State<AppState>, lang: Lang, request: Request) -> Response {
+    let pairs = match read_form(request).await {
+        Ok(pairs) => pairs,
+        Err(e) => return error_page(&app, lang, e, false).await,
+    };
+    let parsed = match parse_page_form(&pairs) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            let phrase = pairs.iter().any(|(n, v)| n == "modo" && v == "frase");
+            return error_page(&app, lang, e, phrase).await;
+        }
+    };
+    let service = app.service();
+    let (result, mut page) = match parsed {
+        PageRequest::Passphrase(phrase) => {
+            let result = match phrase.policy() {
+                Ok(policy) => service
+                    .passphrase_recorded(&policy, Interface::Page)
+                    .await
+                    .map_err(ApiError::from),
+                Err(e) => Err(e),
+            };
+            // Read the history after the write, so the new secret is in the list as in the original.
+            let mut page =
+                IndexPage::new(&app, lang, PAGE_DEFAULTS, &OptionsForm::default(), phrase).await;
+            page.phrase_tab = true;
+            (result, page)
+        }
+        PageRequest::Password(form, options) => {
+            let result = match options.policy(form) {
+                Ok(policy) => service
+                    .password_recorded(&policy, Interface::Page)
+                    .await
+                    .map_err(ApiError::from),
+                Err(e) => Err(e),
+            };
+            let page = IndexPage::new(&app, lang, form, &options, PhraseForm::default()).await;
+            (result, page)
+        }
+    };
+    let status = match result {
+        Ok(secret) => {
+            page.password = Some(secret);
+            StatusCode::OK
+        }
+        Err(e) => {
+            page.error = Some(e.message(lang));
+            e.status()
+        }
+    };
+    page.into_response_with(status)
+}
+
+/// The page with defaults and the message of `e`, on the tab the post came from.
+async fn error_page(app: &AppState, lang: Lang, e: ApiError, phrase_tab: bool) -> Response {
+    let mut page = IndexPage::new(
+        app,
+        lang,
+        PAGE_DEFAULTS,
+        &OptionsForm::default(),
+        PhraseForm::default(),
+    )
+    .await;
+    page.phrase_tab = phrase_tab;
+    page.error = Some(e.message(lang));
+    page.into_response_with(e.status())
+}

@@ -1,0 +1,184 @@
+//! What the page shows: the template's data, built from the form as posted and the history.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+use super::super::AppState;
+use super::super::error::ApiError;
+use super::super::i18n::page::{Texts, texts};
+use super::super::input::form::{FormRequest, Letters, OptionsForm, PhraseForm};
+use super::super::lang::Lang;
+use crate::generator::entropy::{Strength, rounded};
+use crate::generator::{AMBIGUOUS, SAFE_SYMBOLS};
+
+/// The page's length control (8–64, default 16); `POST /` itself accepts 4–128 like the API.
+const CONTROL_MIN: i64 = 8;
+const CONTROL_MAX: i64 = 64;
+const CONTROL_DEFAULT: i64 = 16;
+
+/// The form as a first visit shows it.
+pub const PAGE_DEFAULTS: FormRequest = FormRequest {
+    length: CONTROL_DEFAULT,
+    digits: true,
+    punctuation: true,
+};
+
+#[derive(Template)]
+#[template(path = "index.html")]
+pub struct IndexPage {
+    lang: &'static str,
+    /// `?lang=` of this page, kept by the forms, the tabs and the refresh link.
+    lang_query: &'static str,
+    t: &'static Texts,
+    version: &'static str,
+    /// The passphrase tab is the one shown.
+    pub phrase_tab: bool,
+    length: i64,
+    digits: bool,
+    punctuation: bool,
+    /// The options panel as posted (re-rendered as typed), and whether it starts open.
+    options: OptionsView,
+    options_open: bool,
+    password_meter: MeterView,
+    phrase: PhraseForm,
+    phrase_meter: MeterView,
+    safe_symbols: &'static str,
+    ambiguous: String,
+    /// The secret just generated (password or passphrase).
+    pub password: Option<String>,
+    pub error: Option<String>,
+    history: Vec<String>,
+    history_enabled: bool,
+    history_unavailable: bool,
+}
+
+/// The options panel's inputs as the page re-renders them.
+#[derive(Debug, Default)]
+struct OptionsView {
+    letters: &'static str,
+    min_lowercase: String,
+    min_uppercase: String,
+    min_digits: String,
+    min_symbols: String,
+    exclude_ambiguous: bool,
+    exclude: String,
+    symbol_set: String,
+}
+
+impl From<&OptionsForm> for OptionsView {
+    fn from(o: &OptionsForm) -> Self {
+        let n = |v: Option<usize>| v.map(|v| v.to_string()).unwrap_or_default();
+        Self {
+            letters: o.letters.map_or("", Letters::value),
+            min_lowercase: n(o.min_lowercase),
+            min_uppercase: n(o.min_uppercase),
+            min_digits: n(o.min_digits),
+            min_symbols: n(o.min_symbols),
+            exclude_ambiguous: o.exclude_ambiguous,
+            exclude: o.exclude.clone().unwrap_or_default(),
+            symbol_set: o.symbol_set.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// The strength meter as rendered by the server; `assets/app.js` recomputes it by the same rules as the
+/// options change. `None` bits: no secret satisfies the policy.
+#[derive(Debug)]
+struct MeterView {
+    /// Rounded to one decimal, with a dot (the `<meter>` value).
+    value: String,
+    /// What the page shows and screen readers read: strength word and bits.
+    text: String,
+    /// `weak`, `fair`, `strong`, `very_strong` or `impossible` (CSS hook).
+    level: &'static str,
+}
+
+impl MeterView {
+    fn new(bits: Option<f64>, lang: Lang, t: &Texts) -> Self {
+        let Some(bits) = bits.map(rounded) else {
+            return Self {
+                value: "0".into(),
+                text: t.impossible.into(),
+                level: "impossible",
+            };
+        };
+        let strength = Strength::from_bits(bits);
+        let word = match strength {
+            Strength::Weak => t.weak,
+            Strength::Fair => t.fair,
+            Strength::Strong => t.strong,
+            Strength::VeryStrong => t.very_strong,
+        };
+        let mut number = format!("{bits:.1}");
+        if lang == Lang::Pt {
+            number = number.replace('.', ",");
+        }
+        Self {
+            value: format!("{bits:.1}"),
+            text: format!("{word} · {number} bits"),
+            level: strength.as_str(),
+        }
+    }
+}
+
+/// The entropy of what the password form describes: the legacy policy, or the v1 one when an option is set.
+fn password_bits(form: FormRequest, options: &OptionsForm) -> Option<f64> {
+    options.policy(form).ok().map(|p| p.entropy_bits())
+}
+
+impl IndexPage {
+    pub async fn new(
+        app: &AppState,
+        lang: Lang,
+        form: FormRequest,
+        options: &OptionsForm,
+        phrase: PhraseForm,
+    ) -> Self {
+        let (history, history_unavailable) = match app.service().recent().await {
+            Ok(history) => (history, false),
+            Err(_) => (Vec::new(), true),
+        };
+        let t = texts(lang);
+        // The slider shows 8–64; the meter describes what the form will post, i.e. the clamped length.
+        let length = form.length.clamp(CONTROL_MIN, CONTROL_MAX);
+        let shown = FormRequest { length, ..form };
+        let phrase_bits = phrase.policy().ok().map(|p| p.entropy_bits());
+        Self {
+            lang: lang.html_tag(),
+            lang_query: lang.query_value(),
+            t,
+            version: env!("CARGO_PKG_VERSION"),
+            phrase_tab: false,
+            length,
+            digits: form.digits,
+            punctuation: form.punctuation,
+            options: OptionsView::from(options),
+            options_open: options.is_set(),
+            password_meter: MeterView::new(password_bits(shown, options), lang, t),
+            phrase_meter: MeterView::new(phrase_bits, lang, t),
+            phrase,
+            safe_symbols: std::str::from_utf8(SAFE_SYMBOLS).unwrap_or_default(),
+            ambiguous: AMBIGUOUS
+                .iter()
+                .map(|&b| char::from(b).to_string())
+                .collect::<Vec<_>>()
+                .join(" "),
+            password: None,
+            error: None,
+            history,
+            history_enabled: app.service().history_enabled(),
+            history_unavailable,
+        }
+    }
+
+    pub fn into_response_with(self, status: StatusCode) -> Response {
+        match self.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(e) => {
+                tracing::error!(error = %e, "page template failed");
+                ApiError::Internal.into_response_in(Lang::Pt)
+            }
+        }
+    }
+}
