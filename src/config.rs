@@ -9,6 +9,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::generator::passphrase::{DEFAULT_SEPARATOR, DEFAULT_WORDS};
 use crate::generator::policy::DEFAULT_LENGTH;
 
+// The whole command line: a subcommand, or the server's settings. (No doc comment: clap would print it in
+// `--help`.)
 #[derive(Debug, Parser)]
 #[command(
     name = "giropops-senhas",
@@ -16,7 +18,7 @@ use crate::generator::policy::DEFAULT_LENGTH;
     about = "Gerador de senhas web (password generator service), compatible with the LINUXtips course app",
     args_conflicts_with_subcommands = true
 )]
-pub struct Cli {
+pub struct CommandLine {
     #[command(subcommand)]
     pub command: Option<Command>,
     /// Server settings when no subcommand is given (same as `serve`).
@@ -405,19 +407,22 @@ fn parse_redis_port(value: &str) -> Result<u16, String> {
 mod tests {
     use super::*;
 
-    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
-        Cli::try_parse_from(std::iter::once("giropops-senhas").chain(args.iter().copied()))
+    fn parse(args: &[&str]) -> Result<CommandLine, clap::Error> {
+        CommandLine::try_parse_from(std::iter::once("giropops-senhas").chain(args.iter().copied()))
     }
 
     #[test]
     fn defaults_match_the_original() {
-        let cli = parse(&[]).unwrap();
-        assert_eq!(cli.serve.port, 5000);
-        assert_eq!(cli.serve.history_size, 10);
-        assert_eq!(cli.serve.redis.redis_port, 6379);
-        assert_eq!(cli.serve.redis_timeout, Duration::from_secs(1));
-        assert!(cli.serve.history_ttl.is_none());
-        assert_eq!(cli.serve.body_read_timeout, Duration::from_secs(10));
+        let command_line = parse(&[]).unwrap();
+        assert_eq!(command_line.serve.port, 5000);
+        assert_eq!(command_line.serve.history_size, 10);
+        assert_eq!(command_line.serve.redis.redis_port, 6379);
+        assert_eq!(command_line.serve.redis_timeout, Duration::from_secs(1));
+        assert!(command_line.serve.history_ttl.is_none());
+        assert_eq!(
+            command_line.serve.body_read_timeout,
+            Duration::from_secs(10)
+        );
     }
 
     #[test]
@@ -449,7 +454,7 @@ mod tests {
 
     #[test]
     fn help_documents_every_setting() {
-        let help = <Cli as clap::CommandFactory>::command()
+        let help = <CommandLine as clap::CommandFactory>::command()
             .render_long_help()
             .to_string();
         for env in [

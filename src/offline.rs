@@ -1,5 +1,5 @@
-//! The command-line generators, `giropops-senhas generate` and `giropops-senhas passphrase`: the server's
-//! generator from a terminal or a script. They never touch a history store. Their flags are in
+//! The offline generators, `giropops-senhas generate` and `giropops-senhas passphrase`: the server's
+//! generator from a terminal or a script, with no server and no history store. Their flags are in
 //! [`crate::config`] with every other setting. An impossible policy exits with 2 and one line saying why;
 //! `--json` prints the API v1 response shape.
 
