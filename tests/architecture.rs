@@ -63,8 +63,13 @@ fn the_core_does_not_import_the_layers_built_on_it() {
 #[test]
 fn the_graph_sees_the_imports_it_must() {
     let graph = crate_graph();
-    // Known edges in every form the code uses: a `use`, a path in an expression, a test module's `use`.
-    for (from, to) in [("http", "store"), ("server", "http"), ("metrics", "store")] {
+    // Edges the code has today, so a parser that stopped seeing imports cannot pass as "no cycle"; chosen
+    // among modules that are not being rewritten.
+    for (from, to) in [
+        ("server", "http"),
+        ("metrics", "store"),
+        ("store", "generator"),
+    ] {
         assert!(
             graph.get(from).is_some_and(|edges| edges.contains_key(to)),
             "{from} → {to} missing from {graph:#?}"
