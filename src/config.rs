@@ -6,6 +6,11 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::generator::passphrase::{DEFAULT_SEPARATOR, DEFAULT_WORDS};
+use crate::generator::policy::DEFAULT_LENGTH;
+
+// The whole command line: a subcommand, or the server's settings. (No doc comment: clap would print it in
+// `--help`.)
 #[derive(Debug, Parser)]
 #[command(
     name = "giropops-senhas",
@@ -13,7 +18,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     about = "Gerador de senhas web (password generator service), compatible with the LINUXtips course app",
     args_conflicts_with_subcommands = true
 )]
-pub struct Cli {
+pub struct CommandLine {
     #[command(subcommand)]
     pub command: Option<Command>,
     /// Server settings when no subcommand is given (same as `serve`).
@@ -28,9 +33,88 @@ pub enum Command {
     /// Probe the local server's /healthz; exit 0 when healthy, 1 otherwise (for HEALTHCHECK: no curl in the image).
     Healthcheck(HealthcheckConfig),
     /// Print passwords (one per line, or --json); never touches a store. Impossible policy: exit 2.
-    Generate(crate::cli::GenerateArgs),
+    Generate(GenerateArgs),
     /// Print passphrases from the EFF large wordlist (one per line, or --json). Impossible request: exit 2.
-    Passphrase(crate::cli::PassphraseArgs),
+    Passphrase(PassphraseArgs),
+}
+
+/// Largest `--count`, as in the API.
+const MAX_COUNT: u16 = 100;
+
+#[derive(Debug, Clone, Args)]
+pub struct GenerateArgs {
+    /// Password length (4–128).
+    #[arg(long, short = 'l', value_name = "N", default_value_t = DEFAULT_LENGTH, allow_negative_numbers = true)]
+    pub length: i64,
+    /// How many passwords, one per line (1–100).
+    #[arg(long, short = 'n', value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(1..=MAX_COUNT as i64))]
+    pub count: u16,
+    /// No lowercase letters (a–z).
+    #[arg(long)]
+    pub no_lowercase: bool,
+    /// No uppercase letters (A–Z).
+    #[arg(long)]
+    pub no_uppercase: bool,
+    /// No digits (0–9).
+    #[arg(long)]
+    pub no_digits: bool,
+    /// No symbols.
+    #[arg(long)]
+    pub no_symbols: bool,
+    /// At least N lowercase letters (default 1 when the class is on).
+    #[arg(long, value_name = "N")]
+    pub min_lowercase: Option<usize>,
+    /// At least N uppercase letters (default 1 when the class is on).
+    #[arg(long, value_name = "N")]
+    pub min_uppercase: Option<usize>,
+    /// At least N digits (default 1 when the class is on).
+    #[arg(long, value_name = "N")]
+    pub min_digits: Option<usize>,
+    /// At least N symbols (default 1 when the class is on).
+    #[arg(long, value_name = "N")]
+    pub min_symbols: Option<usize>,
+    /// Leave out the look-alikes 0 O o 1 l I |.
+    #[arg(long)]
+    pub exclude_ambiguous: bool,
+    /// Characters never to use.
+    #[arg(
+        long,
+        value_name = "CHARS",
+        default_value = "",
+        allow_hyphen_values = true
+    )]
+    pub exclude: String,
+    /// The symbol set (ASCII punctuation). Default: !#$%&()*+,-./:;<=>?@[]^_{|}~ (no quotes, backslash,
+    /// backtick or space, which break shells and configuration files).
+    #[arg(long = "symbols", value_name = "CHARS", allow_hyphen_values = true)]
+    pub symbol_set: Option<String>,
+    /// Print the API v1 JSON ({"passwords": [...], "entropy_bits": ..., "strength": ...}).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PassphraseArgs {
+    /// Number of words from the EFF large wordlist (3–20; 12.925 bits each).
+    #[arg(long, short = 'w', value_name = "N", default_value_t = DEFAULT_WORDS, allow_negative_numbers = true)]
+    pub words: i64,
+    /// Separator between words (up to 5 characters, no letters).
+    #[arg(long, short = 's', value_name = "S", default_value = DEFAULT_SEPARATOR, allow_hyphen_values = true)]
+    pub separator: String,
+    /// Capitalise the first letter of each word.
+    #[arg(long)]
+    pub capitalize: bool,
+    /// Append one random digit to one random word.
+    #[arg(long)]
+    pub number: bool,
+    /// How many passphrases, one per line (1–100).
+    #[arg(long, short = 'n', value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(1..=MAX_COUNT as i64))]
+    pub count: u16,
+    /// Print the API v1 JSON ({"passphrases": [...], "entropy_bits": ..., "strength": ...}).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -323,19 +407,22 @@ fn parse_redis_port(value: &str) -> Result<u16, String> {
 mod tests {
     use super::*;
 
-    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
-        Cli::try_parse_from(std::iter::once("giropops-senhas").chain(args.iter().copied()))
+    fn parse(args: &[&str]) -> Result<CommandLine, clap::Error> {
+        CommandLine::try_parse_from(std::iter::once("giropops-senhas").chain(args.iter().copied()))
     }
 
     #[test]
     fn defaults_match_the_original() {
-        let cli = parse(&[]).unwrap();
-        assert_eq!(cli.serve.port, 5000);
-        assert_eq!(cli.serve.history_size, 10);
-        assert_eq!(cli.serve.redis.redis_port, 6379);
-        assert_eq!(cli.serve.redis_timeout, Duration::from_secs(1));
-        assert!(cli.serve.history_ttl.is_none());
-        assert_eq!(cli.serve.body_read_timeout, Duration::from_secs(10));
+        let command_line = parse(&[]).unwrap();
+        assert_eq!(command_line.serve.port, 5000);
+        assert_eq!(command_line.serve.history_size, 10);
+        assert_eq!(command_line.serve.redis.redis_port, 6379);
+        assert_eq!(command_line.serve.redis_timeout, Duration::from_secs(1));
+        assert!(command_line.serve.history_ttl.is_none());
+        assert_eq!(
+            command_line.serve.body_read_timeout,
+            Duration::from_secs(10)
+        );
     }
 
     #[test]
@@ -367,7 +454,7 @@ mod tests {
 
     #[test]
     fn help_documents_every_setting() {
-        let help = <Cli as clap::CommandFactory>::command()
+        let help = <CommandLine as clap::CommandFactory>::command()
             .render_long_help()
             .to_string();
         for env in [

@@ -3,16 +3,16 @@ use std::process::ExitCode;
 use clap::Parser;
 use clap::error::ErrorKind;
 
-use giropops_senhas::config::{Cli, Command, ServeConfig};
-use giropops_senhas::{healthcheck, server, telemetry};
+use giropops_senhas::config::{Command, CommandLine, ServeConfig};
+use giropops_senhas::{healthcheck, offline, server, telemetry};
 
 /// mimalloc instead of the libc allocator of the static build (measured: README "Desempenho").
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let command_line = match CommandLine::try_parse() {
+        Ok(command_line) => command_line,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
             e.exit()
         }
@@ -24,8 +24,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match cli.command {
-        None => serve(cli.serve),
+    match command_line.command {
+        None => serve(command_line.serve),
         Some(Command::Serve(config)) => serve(*config),
         Some(Command::Healthcheck(config)) => match healthcheck::probe(&config) {
             Ok(()) => ExitCode::SUCCESS,
@@ -34,8 +34,8 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Some(Command::Generate(args)) => giropops_senhas::cli::generate(&args),
-        Some(Command::Passphrase(args)) => giropops_senhas::cli::passphrase(&args),
+        Some(Command::Generate(args)) => offline::generate(&args),
+        Some(Command::Passphrase(args)) => offline::passphrase(&args),
     }
 }
 

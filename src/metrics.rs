@@ -1,14 +1,16 @@
 //! Prometheus metrics: one registry, the metric handles, and the text encoder for `/metrics`.
 
-use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::{EncodeLabelSet, EncodeMetric, MetricEncoder};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::metrics::info::Info;
+use prometheus_client::metrics::{MetricType, TypedMetric};
 use prometheus_client::registry::Registry;
 
-use crate::store::{Operation, SkipReason};
+// One direction only: metrics reads the store's types and counters, the store never imports metrics.
+use crate::store::{Operation, OperationsInFlight, SkipReason};
 
 pub mod exposition;
 pub use exposition::Format;
@@ -97,8 +99,6 @@ pub struct Metrics {
     pub http_requests: Family<RequestLabels, Counter>,
     pub http_duration: Family<RouteLabels, Histogram>,
     pub http_in_flight: Gauge,
-    /// Redis operations waiting for an answer; bounded by REDIS_MAX_IN_FLIGHT.
-    pub store_in_flight: Gauge,
     /// Connections closed to admit a new one at MAX_CONNECTIONS (idle the longest).
     pub connections_evicted: Counter,
     store_errors: Family<OperationLabels, Counter>,
@@ -113,7 +113,8 @@ pub const REVISION: &str = match option_env!("GIROPOPS_REVISION") {
 };
 
 impl Metrics {
-    pub fn new() -> Self {
+    /// The registry of a server whose store counts its operations in `store_in_flight`.
+    pub fn new(store_in_flight: OperationsInFlight) -> Self {
         let mut registry = Registry::default();
         let passwords_generated = Counter::default();
         registry.register(
@@ -141,11 +142,10 @@ impl Metrics {
             "HTTP requests being served right now",
             http_in_flight.clone(),
         );
-        let store_in_flight = Gauge::default();
         registry.register(
             "giropops_store_operations_in_flight",
             "History store operations waiting for an answer",
-            store_in_flight.clone(),
+            StoreInFlightGauge(store_in_flight),
         );
         let connections_evicted = Counter::default();
         registry.register(
@@ -210,7 +210,6 @@ impl Metrics {
             http_requests,
             http_duration,
             http_in_flight,
-            store_in_flight,
             connections_evicted,
             store_errors,
             secrets_generated,
@@ -272,9 +271,29 @@ impl Drop for InFlight<'_> {
     }
 }
 
+/// A registry for a process without a store to watch: `giropops_store_operations_in_flight` stays 0.
 impl Default for Metrics {
     fn default() -> Self {
-        Self::new()
+        Self::new(OperationsInFlight::default())
+    }
+}
+
+/// `giropops_store_operations_in_flight` (Redis operations waiting for an answer; bounded by
+/// REDIS_MAX_IN_FLIGHT): a gauge read from the store's own counter at scrape time.
+#[derive(Debug)]
+struct StoreInFlightGauge(OperationsInFlight);
+
+impl TypedMetric for StoreInFlightGauge {
+    const TYPE: MetricType = MetricType::Gauge;
+}
+
+impl EncodeMetric for StoreInFlightGauge {
+    fn encode(&self, mut encoder: MetricEncoder) -> Result<(), std::fmt::Error> {
+        encoder.encode_gauge(&self.0.get())
+    }
+
+    fn metric_type(&self) -> MetricType {
+        Self::TYPE
     }
 }
 
@@ -284,7 +303,7 @@ mod tests {
 
     #[test]
     fn exposes_the_original_counter_name_and_ours() {
-        let m = Metrics::new();
+        let m = Metrics::default();
         m.passwords_generated.inc();
         m.store_error(Operation::Push);
         let text = m.encode(Format::OpenMetrics).unwrap();
@@ -306,6 +325,19 @@ mod tests {
         assert!(
             text.contains(
                 "giropops_secrets_generated_total{kind=\"password\",interface=\"page\"} 0"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn store_operations_in_flight_is_a_gauge_read_from_the_store() {
+        let text = Metrics::default().encode(Format::OpenMetrics).unwrap();
+        assert!(
+            text.contains(
+                "# HELP giropops_store_operations_in_flight History store operations waiting for an answer.\n\
+                 # TYPE giropops_store_operations_in_flight gauge\n\
+                 giropops_store_operations_in_flight 0\n"
             ),
             "{text}"
         );

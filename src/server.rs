@@ -61,16 +61,15 @@ pub fn build_state(config: &ServeConfig, target: &StoreTarget) -> Result<AppStat
         size: usize::from(config.history_size),
         ttl: config.history_ttl,
     };
-    let metrics = Metrics::new();
     let store = Store::new(
         target,
         limits,
         StoreBounds {
             timeout: config.redis_timeout,
             max_in_flight: config.redis_max_in_flight as usize,
-            in_flight: metrics.store_in_flight.clone(),
         },
     )?;
+    let metrics = Metrics::new(store.operations_in_flight());
     match target {
         StoreTarget::Memory => tracing::info!(
             "history: embedded in-memory store (set REDIS_URL or REDIS_HOST to use Redis)"

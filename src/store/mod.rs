@@ -5,6 +5,8 @@ mod memory;
 mod redis_store;
 pub mod target;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use thiserror::Error;
@@ -86,16 +88,42 @@ pub struct HistoryLimits {
     pub ttl: Option<Duration>,
 }
 
-/// Store failures. The message never contains a password or a credential.
 /// How store operations are bounded: in time, and in how many wait at once.
-#[derive(Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct StoreBounds {
     pub timeout: Duration,
     pub max_in_flight: usize,
-    /// Exposed as `giropops_store_operations_in_flight`.
-    pub in_flight: prometheus_client::metrics::gauge::Gauge,
 }
 
+/// How many store operations are waiting for an answer right now. The store counts them itself and the
+/// metrics read the count when scraped (`giropops_store_operations_in_flight`): the store knows nothing of
+/// Prometheus, and counting costs one atomic add and one subtract per operation, as a gauge did.
+#[derive(Debug, Clone, Default)]
+pub struct OperationsInFlight(Arc<AtomicI64>);
+
+impl OperationsInFlight {
+    pub fn get(&self) -> i64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// Counts one operation until the guard is dropped, also when the operation is cancelled (timeout, client
+    /// gone).
+    fn enter(&self) -> CountedOperation<'_> {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        CountedOperation(&self.0)
+    }
+}
+
+/// One operation counted in [`OperationsInFlight`] until dropped.
+struct CountedOperation<'a>(&'a AtomicI64);
+
+impl Drop for CountedOperation<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Store failures. The message never contains a password or a credential.
 #[derive(Debug, Error)]
 pub enum StoreError {
     #[error("store operation timed out after {0:?}")]
@@ -149,6 +177,19 @@ mod tests {
         );
         assert_eq!((recent.not_utf8, recent.too_long), (2, 1));
     }
+
+    #[test]
+    fn an_operation_is_counted_until_its_guard_is_dropped() {
+        let in_flight = OperationsInFlight::default();
+        let seen_by_metrics = in_flight.clone();
+        let first = in_flight.enter();
+        let second = in_flight.enter();
+        assert_eq!(seen_by_metrics.get(), 2);
+        drop(first);
+        assert_eq!(seen_by_metrics.get(), 1);
+        drop(second);
+        assert_eq!(seen_by_metrics.get(), 0);
+    }
 }
 
 #[derive(Clone)]
@@ -169,6 +210,15 @@ impl Store {
             StoreTarget::Memory => Store::Memory(MemoryStore::new(limits)),
             StoreTarget::Redis(redis) => Store::Redis(RedisStore::new(redis, limits, bounds)?),
         })
+    }
+
+    /// The store's count of operations waiting for an answer. The in-memory ring never waits: its count
+    /// stays 0.
+    pub fn operations_in_flight(&self) -> OperationsInFlight {
+        match self {
+            Store::Memory(_) => OperationsInFlight::default(),
+            Store::Redis(s) => s.operations_in_flight(),
+        }
     }
 
     pub fn kind(&self) -> &'static str {

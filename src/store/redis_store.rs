@@ -15,8 +15,7 @@ use redis::sentinel::{SentinelClient, SentinelClientBuilder, SentinelServerType}
 use redis::{AsyncConnectionConfig, Client, ConnectionAddr, RedisResult, TlsCertificates, TlsMode};
 
 use super::target::{RedisTarget, Topology};
-use super::{HISTORY_KEY, HistoryLimits, Recent, StoreBounds, StoreError};
-use crate::metrics::InFlight;
+use super::{HISTORY_KEY, HistoryLimits, OperationsInFlight, Recent, StoreBounds, StoreError};
 
 #[derive(Clone)]
 pub struct RedisStore {
@@ -26,7 +25,7 @@ pub struct RedisStore {
     /// Slots for operations waiting on Redis: a slow Redis cannot pile up unbounded work.
     slots: Arc<tokio::sync::Semaphore>,
     max_in_flight: usize,
-    in_flight: prometheus_client::metrics::gauge::Gauge,
+    in_flight: OperationsInFlight,
 }
 
 #[derive(Clone)]
@@ -137,8 +136,12 @@ impl RedisStore {
             timeout,
             slots: Arc::new(tokio::sync::Semaphore::new(bounds.max_in_flight)),
             max_in_flight: bounds.max_in_flight,
-            in_flight: bounds.in_flight,
+            in_flight: OperationsInFlight::default(),
         })
+    }
+
+    pub fn operations_in_flight(&self) -> OperationsInFlight {
+        self.in_flight.clone()
     }
 
     pub async fn push(&self, password: &str) -> Result<(), StoreError> {
@@ -188,7 +191,7 @@ impl RedisStore {
             let Ok(_slot) = self.slots.acquire().await else {
                 return Err(StoreError::Busy(self.max_in_flight));
             };
-            let _counted = InFlight::enter(&self.in_flight);
+            let _counted = self.in_flight.enter();
             let mut connection = self.connection().await.map_err(redis_error)?;
             let result = match request {
                 Request::Command(cmd) => cmd.query_async::<T>(&mut connection).await,

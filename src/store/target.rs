@@ -287,14 +287,15 @@ fn redact_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Cli;
+    use crate::config::CommandLine;
     use clap::Parser;
 
     fn target(args: &[&str]) -> Result<StoreTarget, TargetError> {
-        let cli =
-            Cli::try_parse_from(std::iter::once("giropops-senhas").chain(args.iter().copied()))
-                .expect("valid flags");
-        resolve(&cli.serve.redis)
+        let command_line = CommandLine::try_parse_from(
+            std::iter::once("giropops-senhas").chain(args.iter().copied()),
+        )
+        .expect("valid flags");
+        resolve(&command_line.serve.redis)
     }
 
     fn redis(args: &[&str]) -> RedisTarget {

@@ -1,0 +1,107 @@
+//! The offline generators, `giropops-senhas generate` and `giropops-senhas passphrase`: the server's
+//! generator from a terminal or a script, with no server and no history store. Their flags are in
+//! [`crate::config`] with every other setting. An impossible policy exits with 2 and one line saying why;
+//! `--json` prints the API v1 response shape.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use serde_json::json;
+
+use crate::config::{GenerateArgs, PassphraseArgs};
+use crate::generator::entropy::{Strength, rounded};
+use crate::generator::{ClassOption, PassphrasePolicy, PasswordOptions};
+
+fn class(off: bool, min: Option<usize>) -> ClassOption {
+    ClassOption { enabled: !off, min }
+}
+
+/// Exit code of an impossible request, as for invalid arguments.
+const USAGE: u8 = 2;
+
+fn refuse(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("giropops-senhas: {message}");
+    ExitCode::from(USAGE)
+}
+
+pub fn generate(args: &GenerateArgs) -> ExitCode {
+    let options = PasswordOptions {
+        length: args.length,
+        lowercase: class(args.no_lowercase, args.min_lowercase),
+        uppercase: class(args.no_uppercase, args.min_uppercase),
+        digits: class(args.no_digits, args.min_digits),
+        symbols: class(args.no_symbols, args.min_symbols),
+        exclude_ambiguous: args.exclude_ambiguous,
+        exclude: args.exclude.clone(),
+        symbol_set: args.symbol_set.clone(),
+    };
+    let policy = match options.policy() {
+        Ok(policy) => policy,
+        Err(e) => return refuse(format_args!("impossible policy: {e}")),
+    };
+    // Prepared once: the method, the counting table and the entropy serve every password.
+    let prepared = policy.prepare();
+    let passwords = match prepared.generate_many(usize::from(args.count), &mut rand::rngs::SysRng) {
+        Ok(passwords) => passwords,
+        Err(e) => {
+            eprintln!("giropops-senhas: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let bits = prepared.entropy_bits();
+    print(
+        args.json,
+        &passwords,
+        json!({
+            "passwords": passwords,
+            "entropy_bits": rounded(bits),
+            "strength": Strength::from_bits(bits).as_str(),
+        }),
+    )
+}
+
+pub fn passphrase(args: &PassphraseArgs) -> ExitCode {
+    let policy =
+        match PassphrasePolicy::new(args.words, &args.separator, args.capitalize, args.number) {
+            Ok(policy) => policy,
+            Err(e) => return refuse(format_args!("impossible passphrase: {e}")),
+        };
+    let mut rng = rand::rngs::SysRng;
+    let phrases: Result<Vec<String>, _> =
+        (0..args.count).map(|_| policy.generate(&mut rng)).collect();
+    let phrases = match phrases {
+        Ok(phrases) => phrases,
+        Err(e) => {
+            eprintln!("giropops-senhas: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let bits = policy.entropy_bits();
+    print(
+        args.json,
+        &phrases,
+        json!({
+            "passphrases": phrases,
+            "entropy_bits": rounded(bits),
+            "strength": Strength::from_bits(bits).as_str(),
+        }),
+    )
+}
+
+/// One secret per line, or the JSON document. A closed pipe (`| head -1`) is not an error worth a message.
+fn print(as_json: bool, secrets: &[String], document: serde_json::Value) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    let written = if as_json {
+        writeln!(out, "{document}")
+    } else {
+        secrets.iter().try_for_each(|s| writeln!(out, "{s}"))
+    };
+    match written.and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("giropops-senhas: cannot write the output: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
