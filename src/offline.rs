@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use serde_json::json;
 
 use crate::config::{GenerateArgs, PassphraseArgs};
-use crate::generator::entropy::{Strength, rounded};
 use crate::generator::{ClassOption, PassphrasePolicy, PasswordOptions};
+use crate::service::{self, Budget, Generated, ServiceError};
 
 fn class(off: bool, min: Option<usize>) -> ClassOption {
     ClassOption { enabled: !off, min }
@@ -39,25 +39,11 @@ pub fn generate(args: &GenerateArgs) -> ExitCode {
         Ok(policy) => policy,
         Err(e) => return refuse(format_args!("impossible policy: {e}")),
     };
-    // Prepared once: the method, the counting table and the entropy serve every password.
-    let prepared = policy.prepare();
-    let passwords = match prepared.generate_many(usize::from(args.count), &mut rand::rngs::SysRng) {
-        Ok(passwords) => passwords,
-        Err(e) => {
-            eprintln!("giropops-senhas: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let bits = prepared.entropy_bits();
-    print(
-        args.json,
-        &passwords,
-        json!({
-            "passwords": passwords,
-            "entropy_bits": rounded(bits),
-            "strength": Strength::from_bits(bits).as_str(),
-        }),
-    )
+    // The user's own process: no per-request CPU budget.
+    match service::passwords(&policy, usize::from(args.count), Budget::Unbounded) {
+        Ok(generated) => print(args.json, "passwords", generated),
+        Err(e) => failed(e),
+    }
 }
 
 pub fn passphrase(args: &PassphraseArgs) -> ExitCode {
@@ -66,35 +52,32 @@ pub fn passphrase(args: &PassphraseArgs) -> ExitCode {
             Ok(policy) => policy,
             Err(e) => return refuse(format_args!("impossible passphrase: {e}")),
         };
-    let mut rng = rand::rngs::SysRng;
-    let phrases: Result<Vec<String>, _> =
-        (0..args.count).map(|_| policy.generate(&mut rng)).collect();
-    let phrases = match phrases {
-        Ok(phrases) => phrases,
-        Err(e) => {
-            eprintln!("giropops-senhas: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let bits = policy.entropy_bits();
-    print(
-        args.json,
-        &phrases,
-        json!({
-            "passphrases": phrases,
-            "entropy_bits": rounded(bits),
-            "strength": Strength::from_bits(bits).as_str(),
-        }),
-    )
+    match service::passphrases(&policy, usize::from(args.count)) {
+        Ok(generated) => print(args.json, "passphrases", generated),
+        Err(e) => failed(e),
+    }
+}
+
+fn failed(e: ServiceError) -> ExitCode {
+    eprintln!("giropops-senhas: {e}");
+    ExitCode::FAILURE
 }
 
 /// One secret per line, or the JSON document. A closed pipe (`| head -1`) is not an error worth a message.
-fn print(as_json: bool, secrets: &[String], document: serde_json::Value) -> ExitCode {
+fn print(as_json: bool, key: &str, generated: Generated) -> ExitCode {
     let mut out = std::io::stdout().lock();
     let written = if as_json {
+        let document = json!({
+            key: generated.secrets,
+            "entropy_bits": generated.rounded_bits(),
+            "strength": generated.strength().as_str(),
+        });
         writeln!(out, "{document}")
     } else {
-        secrets.iter().try_for_each(|s| writeln!(out, "{s}"))
+        generated
+            .secrets
+            .iter()
+            .try_for_each(|s| writeln!(out, "{s}"))
     };
     match written.and_then(|()| out.flush()) {
         Ok(()) => ExitCode::SUCCESS,

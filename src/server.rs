@@ -10,10 +10,9 @@
 //! reading requests is what an attacker fills; a port can also be kept from clients by the network (the
 //! NetworkPolicy admits clients to `http` only). The routes stay on the main port for compatibility.
 //! Readiness tells the truth on the probe port: 503 while the main port cannot admit a connection
-//! ([`Admission`]); liveness does not depend on it.
+//! ([`Admission`](crate::http::Admission)); liveness does not depend on it.
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -31,7 +30,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tower::Service;
 
 use crate::config::ServeConfig;
-use crate::http::{AppState, probe_router, router};
+use crate::http::{Admission, AppState, probe_router, router};
 use crate::metrics::Metrics;
 use crate::store::{HistoryLimits, Store, StoreBounds, StoreError, StoreTarget};
 
@@ -194,26 +193,6 @@ async fn bind(ip: IpAddr, port: u16) -> Result<TcpListener, ServeError> {
             addr: addr.to_string(),
             source,
         })
-}
-
-/// Whether the main port can admit a new connection, for `/readyz` on the probe port.
-///
-/// Readiness tells the truth about the main port: it is "saturated" while an accepted connection waits for a
-/// slot and no connection can be evicted (every one is mid-request: slow bodies, stalled writers, handlers).
-/// Knowing it costs nothing on the fast path: only the accept loop writes it, and only once it has to wait. On
-/// the main port no probe can observe it (a probe that got a connection was admitted), so only the probe port
-/// reports it. Liveness (`/healthz`) never depends on it: being busy is no reason to restart a pod.
-#[derive(Debug, Clone, Default)]
-pub struct Admission(Arc<AtomicBool>);
-
-impl Admission {
-    pub fn is_saturated(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
-    }
-
-    fn set_saturated(&self, saturated: bool) {
-        self.0.store(saturated, Ordering::Relaxed);
-    }
 }
 
 /// Connections on the probe port at once. Probes (kubelet, Docker HEALTHCHECK, Prometheus) need a handful;

@@ -1,5 +1,6 @@
 //! HTTP: the shared state, the router, and the routes grouped by audience (pages, api, ops).
 
+mod admission;
 mod api_v1;
 mod body;
 mod error;
@@ -21,6 +22,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::{get, post};
 
+pub use admission::Admission;
 pub use error::ApiError;
 pub use lang::Lang;
 

@@ -8,10 +8,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::AppState;
+use super::admission::Admission;
 use super::error::{ApiError, Localized};
 use super::lang::Lang;
 use crate::metrics::Format;
-use crate::server::Admission;
 use crate::store::Operation;
 
 #[derive(Serialize, ToSchema)]
