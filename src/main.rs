@@ -6,7 +6,7 @@ use clap::error::ErrorKind;
 use giropops_senhas::config::{Command, CommandLine, ServeConfig};
 use giropops_senhas::{healthcheck, offline, server, telemetry};
 
-/// mimalloc instead of the libc allocator of the static build (measured: README "Desempenho").
+/// mimalloc instead of the libc allocator of the static build (measured: docs/performance.md).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -2,7 +2,7 @@
 //! under its own deadline, the request deadline, the concurrency and rate limits, metrics and the access log,
 //! and the response headers every answer carries.
 //! One `from_fn` layer instead of one per concern: each layer boxes the rest of the stack again for every
-//! request, and four of them cost more than the work they wrapped (README "Desempenho").
+//! request, and four of them cost more than the work they wrapped (docs/performance.md).
 
 use std::pin::Pin;
 use std::task::Poll;

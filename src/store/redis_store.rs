@@ -56,7 +56,7 @@ impl RedisStore {
                 }
                 .map_err(redis_error)?;
                 // No response timeout of the crate's own: `query` bounds the whole operation with REDIS_TIMEOUT,
-                // and a second timer per command was measurable (README "Desempenho").
+                // and a second timer per command was measurable (docs/performance.md).
                 let config = ConnectionManagerConfig::new()
                     .set_connection_timeout(Some(timeout))
                     .set_response_timeout(None)
