@@ -5,7 +5,8 @@ What it keeps from the original (shared/reference/original-app.md), because that
 same stack (scripts/requirements-original.txt), a redis-py client built from REDIS_HOST/REDIS_PORT at import,
 `random.choice` per character over letters [+ digits] [+ punctuation], an unbounded `LPUSH senhas` per
 password, `LRANGE senhas 0 9` for the list and the page, a prometheus_client Counter `senha_gerada_total`.
-The page is a small inline Jinja template, lighter than the original's full page: if anything, this flatters it.
+The page is a small inline Jinja template (compiled once, rendered by render_template like the original's
+file template), lighter than the original's full page: if anything, this flatters it.
 Run: `flask --app bench/original/app.py run` (as the course runs it) or `gunicorn -w 2 app:app` from this folder.
 """
 
@@ -14,7 +15,7 @@ import random
 import string
 
 import redis
-from flask import Flask, jsonify, render_template_string, request
+from flask import Flask, jsonify, render_template, request
 from prometheus_client import Counter, generate_latest
 
 app = Flask(__name__)
@@ -22,9 +23,11 @@ store = redis.Redis(host=os.environ.get("REDIS_HOST", "localhost"),
                     port=int(os.environ.get("REDIS_PORT", "6379")), decode_responses=True)
 generated = Counter("senha_gerada", "Senhas geradas")  # exposed as senha_gerada_total
 
-PAGE = """<!doctype html><html lang="pt-br"><head><meta charset="utf-8"><title>Giropops Senhas</title></head>
-<body><h1>Gerador de senhas</h1><ul>{% for s in senhas %}<li>{{ s.id }}: {{ s.senha }}</li>{% endfor %}</ul>
-</body></html>"""
+# compiled once, as render_template("index.html") caches the original's template
+PAGE = app.jinja_env.from_string("""<!doctype html><html lang="pt-br"><head><meta charset="utf-8">
+<title>Giropops Senhas</title></head><body><h1>Gerador de senhas</h1>
+<ul>{% for s in senhas %}<li>{{ s.id }}: {{ s.senha }}</li>{% endfor %}</ul>
+</body></html>""")
 
 
 def make_password(length, digits, symbols):
@@ -53,7 +56,7 @@ def api_list():
 
 @app.route("/")
 def page():
-    return render_template_string(PAGE, senhas=last_ten())
+    return render_template(PAGE, senhas=last_ten())
 
 
 @app.route("/metrics")
