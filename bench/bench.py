@@ -860,7 +860,13 @@ def instruction_counts() -> list[dict]:
     return out
 
 
-def markdown(results: dict, svg_name: str | None) -> str:
+def markdown(results: dict, svg_name: str | None, here: Path | None = None) -> str:
+    """The report; links are relative to `here`, the folder the text goes into (default docs/)."""
+    here = here or ROOT / "docs"
+
+    def link(rel: str) -> str:
+        return os.path.relpath(ROOT / rel, here)
+
     m = results["machine"]
     orig = results.get("original") or {}
     L = []
@@ -878,9 +884,10 @@ def markdown(results: dict, svg_name: str | None) -> str:
         L.append("|---|---|---:|---:|---|---|")
         for c in counts:
             body = f"`{c['body']}`" if c["body"] else "–"
-            binary = "com símbolos (`bench/build-prof.sh`)" if c["symbols"] else "o da imagem (`build-static.sh`)"
+            binary = ("com símbolos (`bench/build-prof.sh`)" if c["symbols"]
+                      else "o da imagem (`build-static.sh`; sem símbolos, só o total)")
             L.append(f"| `{c['route']}` | {body} | **{c['instructions'] / 1000:.1f}** | {c['requests']} | {binary} | "
-                     f"[{c['date']}](../bench/results/{c['file']}) |")
+                     f"[{c['date']}]({link('bench/results/' + c['file'])}) |")
         L.append("")
     ro = results.get("ratios_original") or []
     if ro:
@@ -888,10 +895,10 @@ def markdown(results: dict, svg_name: str | None) -> str:
         L.append(f"**O app original, medido na mesma execução** — mesma máquina, mesmo minuto, mesmo Redis, mesmo "
                  f"`wrk`: a razão entre os dois muda pouco de máquina para máquina (os µs e req/s de cada um mudam "
                  f"muito). O original é uma recriação do caminho de uma requisição do app do curso "
-                 f"([bench/original/app.py](../bench/original/app.py), escrita a partir do contrato documentado, não "
+                 f"([bench/original/app.py]({link('bench/original/app.py')}), escrita a partir do contrato documentado, não "
                  f"o código dele) sobre a pilha dele: {orig['python']}, "
                  + ", ".join(f"{x.replace('==', ' ')}" for x in orig["stack"]) +
-                 " ([scripts/requirements-original.txt](../scripts/requirements-original.txt)). "
+                 f" ([scripts/requirements-original.txt]({link('scripts/requirements-original.txt')})). "
                  "Nosso ÷ original, com Redis:")
         L.append("")
         L.append("| rota | conexões | req/s ÷ `flask run` | req/s ÷ `gunicorn -w 2` | CPU do servidor/req ÷ `flask run` "
@@ -1120,6 +1127,9 @@ def main() -> int:
     p.add_argument("--out", help="results directory (default bench/results; temp dir with --smoke)")
     p.add_argument("--name", help="file name stem (default: the date)")
     p.add_argument("--readme", action="store_true", help="write the table and plot into docs/performance.md")
+    p.add_argument("--report-from", metavar="JSON",
+                   help="measure nothing: rewrite the .md/.svg beside this results JSON (and, with --readme, "
+                        "docs/performance.md), e.g. after new bench/instructions.sh counts")
     p.add_argument("--no-original", action="store_true",
                    help="leave out the original app (bench/original/app.py under flask run and gunicorn -w 2)")
     p.add_argument("--original-connections",
@@ -1144,18 +1154,23 @@ def main() -> int:
                                                if args.smoke else BENCH / "results")
     out_dir.mkdir(parents=True, exist_ok=True)
 
-    results = run(args)
-    stem = args.name or results["date"][:10]
+    if args.report_from:
+        src = Path(args.report_from)
+        results = json.loads(src.read_text())
+        out_dir, stem = src.parent, src.stem
+    else:
+        results = run(args)
+        stem = args.name or results["date"][:10]
     (out_dir / f"{stem}.json").write_text(json.dumps(results, indent=1) + "\n")
     (out_dir / f"{stem}.svg").write_text(svg(results))
-    md = markdown(results, f"{stem}.svg")
+    md = markdown(results, f"{stem}.svg", out_dir.resolve())
     (out_dir / f"{stem}.md").write_text(f"# Benchmark giropops-senhas — {results['date']}\n\n" + md)
-    log(f"wrote {out_dir / stem}.json/.md/.svg ({results['wall_s']:.0f} s)")
+    log(f"wrote {out_dir / stem}.json/.md/.svg ({results['wall_s']:.0f} s of measuring)")
     if args.readme:
         rel = os.path.relpath(out_dir / f"{stem}.svg", ROOT / "docs")
         update_readme(markdown(results, rel))
         log("docs/performance.md: bench block updated")
-    if not args.smoke:
+    if not args.smoke or args.report_from:
         print(md)
         return 0
 
