@@ -1017,7 +1017,14 @@ def svg(results: dict) -> str:
     routes = list(dict.fromkeys(c["route"] for c in results["cases"]))
     palette = ["#1b7837", "#2166ac", "#b2182b", "#762a83", "#e08214", "#4d4d4d", "#01665e"]
     colors = {r: palette[i % len(palette)] for i, r in enumerate(routes)}
-    W, H, PW, PH, ML, MT = 960, 470, 380, 300, 80, 50
+    W, PW, PH, ML, MT = 960, 380, 300, 80, 50
+    # the legend: routes wrapped to the width, then one line of line styles; the machine below it
+    legend_rows, x = 1, ML
+    for route in routes:
+        if x + 30 + 7 * len(route) > W - 10:
+            legend_rows, x = legend_rows + 1, ML
+        x += 30 + 7 * len(route)
+    H = MT + PH + 50 + 20 * (legend_rows + 1) + 22
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" '
            f'font-family="sans-serif" font-size="12">', f'<rect width="{W}" height="{H}" fill="white"/>']
 
@@ -1076,9 +1083,11 @@ def svg(results: dict) -> str:
 
     panel(ML, "vazão (req/s, mediana)", "rps", "req/s", "LPUSH")
     panel(ML + PW + 110, "latência p99 (ms, mediana)", "p99_ms", "ms")
-    ly = H - 38
+    ly = MT + PH + 58
     x = ML
     for route in routes:
+        if x + 30 + 7 * len(route) > W - 10:
+            ly, x = ly + 20, ML
         out.append(f'<line x1="{x}" x2="{x + 20}" y1="{ly}" y2="{ly}" stroke="{colors[route]}" stroke-width="3"/>')
         out.append(f'<text x="{x + 25}" y="{ly + 4}">{route}</text>')
         x += 30 + 7 * len(route)
