@@ -136,7 +136,7 @@ supply-chain-test: ## all supply-chain checks offline, each with a broken case t
 # ---- benchmark (docs/performance.md) ------------------------------------------------------------------------
 .PHONY: bench bench-smoke bench-profile bench-instructions
 
-bench: ## benchmark: static release binary, own Redis, wrk at 1/32/256 conn., ceilings; bench/results/<date>.{md,json,svg} + docs/performance.md (~10 min + build)
+bench: ## benchmark: static release binary, own Redis, wrk at 1/32/256 conn., the original app and ceilings in the same run; bench/results/<date>.{md,json,svg} + docs/performance.md (~12 min + build)
 	python3 bench/bench.py --readme $(BENCH_ARGS)
 
 bench-smoke: ## the benchmark's code path, a second per case, checks only that every case ran with sane numbers

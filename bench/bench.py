@@ -13,12 +13,19 @@ report gives the median and the spread (min-max) of:
 Once per store: RSS idle (after start-up, and again after all the load), start-up time to the first 200 on
 /healthz (median of several starts). Ceilings measured in the same run: redis-benchmark LPUSH and
 LRANGE senhas 0 9 at the same concurrency; our own /healthz (no I/O).
+The original app in the same run, same Redis, same wrk: a stand-in of its request path (bench/original/app.py, on
+its stack from scripts/requirements-original.txt in .cache/original-venv) under `flask run` and `gunicorn -w 2`,
+on the routes it has (POST /api/gerar-senha, GET /api/senhas, GET /); CPU and RSS summed over its process tree.
+Ratios ours / original per route and concurrency (req/s, server CPU per request). --no-original leaves it out.
+The report leads with what does not depend on the machine: instructions per request per route (the newest
+bench/results/instructions-*-redis-*.txt of bench/instructions.sh) and those ratios; then the µs and req/s of
+this machine on this day.
 
 Output: bench/results/<date>.json + .md + .svg (throughput and p99 against concurrency), and the block of
 docs/performance.md between <!-- bench:results --> and <!-- /bench:results --> when --readme is given.
---smoke: a second per case, one repetition, results in a temp dir, then checks that every case ran and
-produced sane numbers (never a speed), and that those checks fail on broken results (mutations + a real run
-against a route that does not exist).
+--smoke: a second per case, one repetition (the original at 32 connections only), results in a temp dir, then
+checks that every case ran and produced sane numbers (never a speed), and that those checks fail on broken
+results (mutations + a real run against a route that does not exist).
 """
 
 from __future__ import annotations
@@ -86,7 +93,21 @@ ROUTES = [
     {"name": "GET /healthz", "key": "healthz", "method": "GET", "path": "/healthz"},
 ]
 STORES = ["redis", "memory"]
-# The original app's figures (../shared/reference/original-app.md: Flask, wrk -t1 -c32 -d8s, 2 cores).
+# The original app, measured in the same run: a stand-in of its request path (bench/original/app.py, written from
+# its documented contract, not its code) on its own stack (scripts/requirements-original.txt, installed into
+# .cache/original-venv by scripts/install-deps.sh), served the two ways it is run, against the same Redis.
+ORIGINAL_VENV = ROOT / ".cache" / "original-venv"
+ORIGINAL_ROUTES = ["post", "senhas", "page"]  # keys of ROUTES the original has
+ORIGINAL_SERVERS = [
+    {"key": "orig-flask", "name": "original: `flask run`", "argv": lambda port: [
+        str(ORIGINAL_VENV / "bin" / "flask"), "--app", "app.py", "run", "--host", "127.0.0.1", "--port", str(port)]},
+    {"key": "orig-gunicorn", "name": "original: `gunicorn -w 2`", "argv": lambda port: [
+        str(ORIGINAL_VENV / "bin" / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "app:app"]},
+]
+STORE_LABELS = {"redis": "Redis", "memory": "embutido", "orig-flask": "original `flask run` (Redis)",
+                "orig-gunicorn": "original `gunicorn -w 2` (Redis)"}
+# The original's figures as measured once elsewhere (../shared/reference/original-app.md: wrk -t1 -c32 -d8s,
+# 2 cores); only a footnote now that the original is measured in every run.
 ORIGINAL = {
     "source": "shared/reference/original-app.md (Flask 3.0.3 + redis-py, wrk -t1 -c32, 2 cores)",
     "lpush_ceiling": 71480,
@@ -134,6 +155,40 @@ def rss_kib(pid: int, field: str = "VmRSS") -> int:
     raise RuntimeError(f"{field} missing in /proc/{pid}/status")
 
 
+def tree_pids(root: int) -> list[int]:
+    """root and its descendants (gunicorn: the master and its workers), from the ppid field of /proc/*/stat."""
+    children: dict[int, list[int]] = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                data = (d / "stat").read_text()
+            except OSError:
+                continue
+            children.setdefault(int(data[data.rindex(")") + 2:].split()[1]), []).append(int(d.name))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(children.get(pid, []))
+    return out
+
+
+def tree_cpu_ticks(pids: list[int]) -> int:
+    """utime + stime of every process of a tree (pids[0] its root), plus the root's cutime + cstime: the CPU of
+    children it has already reaped (a worker that died during the run still counts)."""
+    total = sum(cpu_ticks(pid) for pid in pids)
+    data = Path(f"/proc/{pids[0]}/stat").read_text()
+    fields = data[data.rindex(")") + 2:].split()
+    return total + int(fields[13]) + int(fields[14])
+
+
+def pss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"Pss missing in /proc/{pid}/smaps_rollup")
+
+
 def http_status(port: int, method: str, path: str, body: str | None = None, timeout: float = 2.0) -> int:
     """Minimal HTTP/1.1 client (stdlib http.client); returns the status, 0 when the connection fails."""
     import http.client
@@ -148,13 +203,13 @@ def http_status(port: int, method: str, path: str, body: str | None = None, time
         return 0
 
 
-def wait_healthz(port: int, proc: subprocess.Popen, deadline_s: float) -> float:
-    """Seconds from now until GET /healthz answers 200 (polls as fast as it can)."""
+def wait_healthz(port: int, proc: subprocess.Popen, deadline_s: float, path: str = "/healthz") -> float:
+    """Seconds from now until GET `path` answers 200 (polls as fast as it can)."""
     start = time.perf_counter()
-    request = f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n".encode()
+    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n".encode()
     while True:
         if proc.poll() is not None:
-            raise RuntimeError(f"the app exited with {proc.returncode} before answering /healthz")
+            raise RuntimeError(f"the app exited with {proc.returncode} before answering {path}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
                 s.sendall(request)
@@ -164,7 +219,7 @@ def wait_healthz(port: int, proc: subprocess.Popen, deadline_s: float) -> float:
         except OSError:
             pass
         if time.perf_counter() - start > deadline_s:
-            raise RuntimeError(f"/healthz did not answer 200 within {deadline_s}s")
+            raise RuntimeError(f"{path} did not answer 200 within {deadline_s}s")
         time.sleep(0.0002)
 
 
@@ -233,15 +288,55 @@ class App:
         self.log_file.close()
 
 
+class OriginalApp:
+    """The stand-in of the original (bench/original/app.py) under `flask run` or `gunicorn -w 2`, on our Redis
+    (REDIS_HOST/REDIS_PORT, database 0, the same list `senhas`). Ready at the first 200 on GET /api/senhas (it has
+    no /healthz); `pids` is the process tree once every worker is up."""
+
+    def __init__(self, server: dict, redis: Redis, tmp: Path, tag: str):
+        self.port = free_port()
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "REDIS_HOST": "127.0.0.1",
+               "REDIS_PORT": str(redis.port), "PYTHONDONTWRITEBYTECODE": "1"}
+        self.log_path = tmp / f"{server['key']}-{tag}.log"
+        self.log_file = open(self.log_path, "wb")
+        t0 = time.perf_counter()
+        self.proc = subprocess.Popen(server["argv"](self.port), env=env, cwd=BENCH / "original",
+                                     stdout=self.log_file, stderr=subprocess.STDOUT)
+        self.pid = self.proc.pid
+        try:
+            self.startup_s = (time.perf_counter() - t0) + wait_healthz(self.port, self.proc, 30, "/api/senhas")
+        except RuntimeError:
+            self.stop()
+            raise RuntimeError(f"{server['name']} did not start: see {self.log_path}: "
+                               + self.log_path.read_text(errors="replace")[-2000:])
+        expected = 3 if server["key"] == "orig-gunicorn" else 1
+        deadline = time.time() + 10
+        while len(tree_pids(self.pid)) < expected and time.time() < deadline:
+            time.sleep(0.05)
+        self.pids = tree_pids(self.pid)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(25)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log_file.close()
+
+
 class RssSampler(threading.Thread):
-    def __init__(self, pid: int, every_s: float = 0.02):
+    """Peak of VmRSS, summed over the given processes (the app; gunicorn's master and workers)."""
+
+    def __init__(self, pids: list[int], every_s: float = 0.02):
         super().__init__(daemon=True)
-        self.pid, self.every_s, self.peak, self._halt = pid, every_s, 0, threading.Event()
+        self.pids, self.every_s, self.peak, self._halt = pids, every_s, 0, threading.Event()
 
     def run(self) -> None:
         while not self._halt.is_set():
             try:
-                self.peak = max(self.peak, rss_kib(self.pid))
+                self.peak = max(self.peak, sum(rss_kib(pid) for pid in self.pids))
             except (OSError, RuntimeError):
                 return
             self._halt.wait(self.every_s)
@@ -265,21 +360,24 @@ def store_errors(port: int) -> float:
 
 
 def run_wrk(port: int, route: dict, conns: int, duration_s: float, max_requests: int,
-            app_pid: int, redis_pid: int | None) -> dict:
+            app_pid: int | list[int], redis_pid: int | None, ours: bool = True) -> dict:
+    """One wrk run. app_pid: our server's pid, or the original's process tree (CPU and RSS summed over it);
+    `ours` is False for the original (no giropops_store_errors_total to read)."""
+    app_pids = app_pid if isinstance(app_pid, list) else [app_pid]
     env = dict(os.environ)
     env.update({"BENCH_METHOD": route["method"], "BENCH_PATH": route["path"],
                 "BENCH_BODY": route.get("body") or "", "BENCH_MAX_REQUESTS": str(max_requests)})
     cmd = ["wrk", "-t1", f"-c{conns}", f"-d{max(1, round(duration_s))}s", "--timeout", "5s",
            "-s", str(BENCH / "wrk.lua"), f"http://127.0.0.1:{port}{route['path']}"]
-    sampler = RssSampler(app_pid)
-    store_errors0 = store_errors(port)
-    busy0, app0 = machine_busy_ticks(), cpu_ticks(app_pid)
+    sampler = RssSampler(app_pids)
+    store_errors0 = store_errors(port) if ours else 0
+    busy0, app0 = machine_busy_ticks(), tree_cpu_ticks(app_pids)
     redis0 = cpu_ticks(redis_pid) if redis_pid else 0
     sampler.start()
     perf = None
     if PERF_OK:  # instructions are far steadier than time when the machine is shared
         perf_out = Path(tempfile.mktemp(prefix="giropops-perf-"))
-        perf = subprocess.Popen(["perf", "stat", "-x,", "-e", "instructions:u,instructions:k", "-p", str(app_pid),
+        perf = subprocess.Popen(["perf", "stat", "-x,", "-e", "instructions:u,instructions:k", "-p", ",".join(map(str, app_pids)),
                                  "-o", str(perf_out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(0.05)
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -289,10 +387,10 @@ def run_wrk(port: int, route: dict, conns: int, duration_s: float, max_requests:
         proc.kill()
         proc.communicate()
         raise RuntimeError(f"wrk did not finish: {' '.join(cmd)}")
-    app1, busy1 = cpu_ticks(app_pid), machine_busy_ticks()
+    app1, busy1 = tree_cpu_ticks(app_pids), machine_busy_ticks()
     redis1 = cpu_ticks(redis_pid) if redis_pid else 0
     peak = sampler.finish()
-    store_errors1 = store_errors(port)
+    store_errors1 = store_errors(port) if ours else 0
     instructions = None
     if perf:
         perf.send_signal(signal.SIGINT)
@@ -421,6 +519,9 @@ def run(args) -> dict:
         for tool, pkg in (("wrk", "wrk"), ("redis-server", "redis-server"), ("redis-benchmark", "redis-tools")):
             if not shutil.which(tool):
                 raise SystemExit(f"bench: `{tool}` missing: apt-get install {pkg} (scripts/install-deps.sh)")
+        if args.original_connections and not (ORIGINAL_VENV / "bin" / "gunicorn").is_file():
+            raise SystemExit(f"bench: the original's stack is missing ({ORIGINAL_VENV}): run bash scripts/install-deps.sh "
+                             "(or pass --no-original)")
         results = {
             "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "label": args.label,
@@ -440,6 +541,16 @@ def run(args) -> dict:
                        "settings": "defaults (JSON access log to a file, metrics, HISTORY_SIZE=10, awaited writes)"},
             "startup": {}, "idle": {}, "cases": [], "ceilings": [],
         }
+        if args.original_connections:
+            freeze = subprocess.run([str(ORIGINAL_VENV / "bin" / "python"), "-m", "pip", "freeze"],
+                                    capture_output=True, text=True).stdout.split()
+            results["original"] = {
+                "app": "bench/original/app.py (a stand-in written from the original's contract, not its code)",
+                "python": tool_version([str(ORIGINAL_VENV / "bin" / "python"), "--version"]),
+                "stack": [x for x in freeze if x.split("==")[0].lower() in
+                          ("flask", "werkzeug", "redis", "prometheus-client", "gunicorn", "jinja2")],
+                "connections": args.original_connections,
+                "routes": [], "servers": {}}
         redis = Redis(tmp)
         results["tools"]["redis"] = redis.version
         routes = probe_routes(binary, redis, tmp, set(args.routes.split(",")) if args.routes else None)
@@ -458,6 +569,22 @@ def run(args) -> dict:
                                          "spread_ms": [round(x, 2) for x in spread(times)], "n": len(times)}
             log(f"start-up {store}: {results['startup'][store]['median_ms']} ms (median of {len(times)})")
 
+        # the original (stand-in), both servers: start-up to the first 200 on GET /api/senhas, fewer starts
+        orig_routes = [r for r in routes if r["key"] in ORIGINAL_ROUTES] if args.original_connections else []
+        if orig_routes:
+            results["original"]["routes"] = [r["name"] for r in orig_routes]
+            for server in ORIGINAL_SERVERS:
+                times = []
+                for i in range(min(args.startups, 3)):
+                    o = OriginalApp(server, redis, tmp, f"start{i}")
+                    times.append(o.startup_s * 1000)
+                    o.stop()
+                results["original"]["servers"][server["key"]] = {
+                    "name": server["name"], "startup": {"median_ms": round(median(times), 1),
+                                                        "spread_ms": [round(x, 1) for x in spread(times)],
+                                                        "n": len(times)}}
+                log(f"start-up {server['key']}: {median(times):.0f} ms (median of {len(times)})")
+
         # the load: one long-lived app per store; repeats outermost so that noise spreads over every case
         by_key: dict[tuple, list] = {}
         for store in STORES:
@@ -467,6 +594,19 @@ def run(args) -> dict:
             results["idle"][store] = {"rss_kib_after_start": rss_kib(app.pid)}
             # warm-up (connections, lazily connected Redis, first allocations); not reported
             run_wrk(app.port, routes[0], 32, 1, 0, app.pid, redis.proc.pid)
+        originals: list[tuple[dict, OriginalApp]] = []
+        for server in ORIGINAL_SERVERS if orig_routes else ():
+            o = OriginalApp(server, redis, tmp, "load")
+            apps.append(o)
+            originals.append((server, o))
+            time.sleep(0.3)
+            results["original"]["servers"][server["key"]]["idle"] = {
+                "processes": len(o.pids), "rss_kib_after_start": sum(rss_kib(p) for p in o.pids)}
+            # warm-up (lazy imports, the Redis connection pool, the page's template compiled once); not reported
+            run_wrk(o.port, orig_routes[0], 32, 1, 0, o.pids, redis.proc.pid, ours=False)
+            for route in orig_routes[1:]:
+                for _ in range(4):
+                    http_status(o.port, route["method"], route["path"], route.get("body"))
         for rep in range(args.repeats):
             for store, app in zip(STORES, apps):
                 for route in routes:
@@ -477,10 +617,23 @@ def run(args) -> dict:
                         log(f"{rep + 1}/{args.repeats} {store:6} {route['name']:24} c={conns:<3} "
                             f"{r['rps']:>9.0f} req/s p99 {r['p99_ms']:.2f} ms cpu {r['cpu_us_per_req']} us/req "
                             f"errors {r['errors']}")
+            for server, o in originals:
+                for route in orig_routes:
+                    for conns in args.original_connections:
+                        r = run_wrk(o.port, route, conns, args.duration, args.max_requests, o.pids,
+                                    redis.proc.pid, ours=False)
+                        by_key.setdefault((server["key"], route["name"], conns), []).append(r)
+                        log(f"{rep + 1}/{args.repeats} {server['key']:13} {route['name']:24} c={conns:<3} "
+                            f"{r['rps']:>9.0f} req/s p99 {r['p99_ms']:.2f} ms cpu {r['cpu_us_per_req']} us/req "
+                            f"errors {r['errors']}")
         for store, app in zip(STORES, apps):
             time.sleep(1.0)
             results["idle"][store]["rss_kib_after_load"] = rss_kib(app.pid)
             results["idle"][store]["rss_kib_hwm"] = rss_kib(app.pid, "VmHWM")
+        for server, o in originals:
+            idle = results["original"]["servers"][server["key"]]["idle"]
+            idle["rss_kib_after_load"] = sum(rss_kib(p) for p in o.pids)
+            idle["pss_kib_after_load"] = sum(pss_kib(p) for p in o.pids)
         for (store, name, conns), runs in by_key.items():
             case = {"store": store, "route": name, "connections": conns, "runs": runs, "median": {}, "spread": {}}
             for k in ("rps", "p50_ms", "p99_ms", "max_ms", "cpu_us_per_req", "kinstr_per_req", "redis_cpu_us_per_req",
@@ -506,6 +659,7 @@ def run(args) -> dict:
         results["load_after"] = loadavg()
         results["wall_s"] = round(time.time() - started, 1)
         results["ratios"] = ratios(results)
+        results["ratios_original"] = ratios_original(results)
         return results
     finally:
         for app in apps:
@@ -543,53 +697,78 @@ def ratios(results) -> list[dict]:
         test = {"POST /api/gerar-senha": "LPUSH", "POST /api/v1/passwords": "LPUSH",
                 "GET /api/senhas": "LRANGE senhas 0 9", "GET /": "LRANGE senhas 0 9"}.get(c["route"])
         ceil = find_ceiling(results, test, c["connections"]) if test else None
-        if ceil and ceil["median"]["rps"] and c["store"] == "redis":
+        if ceil and ceil["median"]["rps"] and c["store"] != "memory":
             row["of_redis"] = round(c["median"]["rps"] / ceil["median"]["rps"], 3)
             row["redis_test"] = test
         out.append(row)
     return out
 
 
+def ratios_original(results) -> list[dict]:
+    """Ours (with Redis) over the original measured in the same run, per route, concurrency and server:
+    req/s ours / original (how many times the throughput), server CPU per request ours / original."""
+    out = []
+    for server in ORIGINAL_SERVERS:
+        for route in results.get("original", {}).get("routes", []):
+            for conns in results["original"]["connections"]:
+                ours, orig = find_case(results, "redis", route, conns), find_case(results, server["key"], route, conns)
+                if not (ours and orig and orig["median"]["rps"] and orig["median"]["cpu_us_per_req"]
+                        and ours["median"]["cpu_us_per_req"]):
+                    continue
+                out.append({"server": server["key"], "route": route, "connections": conns,
+                            "rps": round(ours["median"]["rps"] / orig["median"]["rps"], 2),
+                            "cpu": round(ours["median"]["cpu_us_per_req"] / orig["median"]["cpu_us_per_req"], 4)})
+    return out
+
+
 # ---------------------------------------------------------------------------------------------- checks
-def check(results: dict, expect_routes: list[str], connections: list[int]) -> list[str]:
-    """Sanity of a run (never speed): every case ran, no errors, finite positive numbers, ordered latencies."""
+def check(results: dict, expect_routes: list[str], connections: list[int],
+          original_connections: list[int] | None = None) -> list[str]:
+    """Sanity of a run (never speed): every case ran, no errors, finite positive numbers, ordered latencies;
+    with original_connections, the original's cases as well (its routes that were expected)."""
     problems = []
 
     def pos(v, what):
         if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v) or v <= 0:
             problems.append(f"{what}: {v!r} is not a positive number")
 
-    for store in STORES:
-        for route in expect_routes:
-            for conns in connections:
-                c = find_case(results, store, route, conns)
-                where = f"{store} {route} c={conns}"
-                if c is None:
-                    problems.append(f"{where}: case missing")
-                    continue
-                if not c["runs"]:
-                    problems.append(f"{where}: no runs")
-                for i, r in enumerate(c["runs"]):
-                    w = f"{where} run {i + 1}"
-                    # Non-2xx answers are accepted only when the app itself counted them as shed history
-                    # operations (giropops_store_errors_total: REDIS_MAX_IN_FLIGHT), never socket errors.
-                    ed = r["errors_detail"]
-                    socket_errors = ed["connect"] + ed["read"] + ed["write"] + ed["timeout"]
-                    if socket_errors or ed["status"] > r.get("store_errors", 0) or \
-                            r["errors"] != socket_errors + ed["status"]:
-                        problems.append(f"{w}: {r['errors']} errors {ed} (store errors {r.get('store_errors')})")
-                    for k in ("requests", "rps", "p50_ms", "p99_ms", "max_ms", "cpu_us_per_req", "rss_peak_kib"):
-                        pos(r.get(k), f"{w} {k}")
-                    if PERF_OK:
-                        pos(r.get("kinstr_per_req"), f"{w} kinstr_per_req")
-                    if store == "redis" and route in ("POST /api/gerar-senha", "GET /api/senhas"):
-                        pos(r.get("redis_cpu_us_per_req"), f"{w} redis_cpu_us_per_req")
-                    if all(isinstance(r.get(k), (int, float)) for k in ("p50_ms", "p99_ms", "max_ms")) and \
-                            not r["p50_ms"] <= r["p99_ms"] <= r["max_ms"]:
-                        problems.append(f"{w}: latencies not ordered p50 {r['p50_ms']} p99 {r['p99_ms']} "
-                                        f"max {r['max_ms']}")
-                    if isinstance(r.get("cpu_us_per_req"), (int, float)) and r["cpu_us_per_req"] > 1e5:
-                        problems.append(f"{w}: {r['cpu_us_per_req']} us of CPU per request is not sane")
+    expected = [(store, route, conns) for store in STORES for route in expect_routes for conns in connections]
+    orig_routes = [r["name"] for r in ROUTES if r["key"] in ORIGINAL_ROUTES and r["name"] in expect_routes]
+    expected += [(s["key"], route, conns) for s in ORIGINAL_SERVERS for route in orig_routes
+                 for conns in original_connections or []]
+    if original_connections:
+        for s in ORIGINAL_SERVERS:
+            pos(results.get("original", {}).get("servers", {}).get(s["key"], {}).get("startup", {}).get("median_ms"),
+                f"startup {s['key']}")
+    for store, route, conns in expected:
+        c = find_case(results, store, route, conns)
+        where = f"{store} {route} c={conns}"
+        if c is None:
+            problems.append(f"{where}: case missing")
+            continue
+        if not c["runs"]:
+            problems.append(f"{where}: no runs")
+        for i, r in enumerate(c["runs"]):
+            w = f"{where} run {i + 1}"
+            # Non-2xx answers are accepted only when the app itself counted them as shed history
+            # operations (giropops_store_errors_total: REDIS_MAX_IN_FLIGHT), never socket errors.
+            ed = r["errors_detail"]
+            socket_errors = ed["connect"] + ed["read"] + ed["write"] + ed["timeout"]
+            if socket_errors or ed["status"] > r.get("store_errors", 0) or \
+                    r["errors"] != socket_errors + ed["status"]:
+                problems.append(f"{w}: {r['errors']} errors {ed} (store errors {r.get('store_errors')})")
+            for k in ("requests", "rps", "p50_ms", "p99_ms", "max_ms", "cpu_us_per_req", "rss_peak_kib"):
+                pos(r.get(k), f"{w} {k}")
+            if PERF_OK and store in STORES:
+                pos(r.get("kinstr_per_req"), f"{w} kinstr_per_req")
+            if store != "memory" and route in ("POST /api/gerar-senha", "GET /api/senhas"):
+                pos(r.get("redis_cpu_us_per_req"), f"{w} redis_cpu_us_per_req")
+            if all(isinstance(r.get(k), (int, float)) for k in ("p50_ms", "p99_ms", "max_ms")) and \
+                    not r["p50_ms"] <= r["p99_ms"] <= r["max_ms"]:
+                problems.append(f"{w}: latencies not ordered p50 {r['p50_ms']} p99 {r['p99_ms']} "
+                                f"max {r['max_ms']}")
+            if isinstance(r.get("cpu_us_per_req"), (int, float)) and r["cpu_us_per_req"] > 1e5:
+                problems.append(f"{w}: {r['cpu_us_per_req']} us of CPU per request is not sane")
     for store in STORES:
         pos(results.get("startup", {}).get(store, {}).get("median_ms"), f"startup {store}")
         for k in ("rss_kib_after_start", "rss_kib_after_load", "rss_kib_hwm"):
@@ -627,6 +806,13 @@ def mutations(results: dict) -> list[tuple[str, dict]]:
     mutated("no start-up time", lambda r: r["startup"].pop("memory"))
     mutated("ceiling missing", lambda r: r["ceilings"].pop())
     mutated("RSS not sampled", lambda r: r["cases"][0]["runs"][0].update(rss_peak_kib=0))
+    orig = [i for i, c in enumerate(results["cases"]) if c["store"] not in STORES]
+    if orig:
+        mutated("an original case missing", lambda r: r["cases"].pop(orig[-1]))
+        mutated("an original case with errors", lambda r: r["cases"][orig[0]]["runs"][0].update(
+            errors=1, errors_detail=dict(r["cases"][orig[0]]["runs"][0]["errors_detail"], status=1)))
+        mutated("the original's CPU not measured (gunicorn workers missed)",
+                lambda r: r["cases"][orig[-1]]["runs"][0].update(cpu_us_per_req=0.0))
     return out
 
 
@@ -645,10 +831,109 @@ def fmt_spread(s, digits=0):
     return f"{fmt_num(s[0], digits)}–{fmt_num(s[1], digits)}"
 
 
-def markdown(results: dict, svg_name: str | None) -> str:
+# The instruction counts of bench/instructions.sh (callgrind) per route, newest file of each in bench/results.
+INSTRUCTION_ROUTES = [
+    ("POST /api/gerar-senha", "api-gerar-senha", COURSE_BODY),
+    ("POST /api/v1/passwords", "api-v1-passwords", '{"length":16}'),
+    ("GET /api/senhas", "api-senhas", None),
+    ("GET /", "root", None),
+]
+
+
+def instruction_counts() -> list[dict]:
+    """Newest bench/results/instructions-<date>-redis-<slug>.txt of each route (bench/instructions.sh --out)."""
+    out = []
+    for route, slug, body in INSTRUCTION_ROUTES:
+        files = sorted((BENCH / "results").glob(f"instructions-????-??-??-redis-{slug}.txt"))
+        if not files:
+            continue
+        text = files[-1].read_text()
+        m = re.search(r"^instructions per request \(user space, all threads\): ([0-9,]+)$", text, re.M)
+        head = re.match(r"^# callgrind: .*?(?:\(body (.*)\))?, store=redis, wrk -t1 -c32, (\d+) requests counted, (\S+)",
+                        text)
+        if not (m and head):
+            continue
+        binary = (text.splitlines()[1:2] or [""])[0]
+        out.append({"route": route, "file": files[-1].name, "instructions": int(m.group(1).replace(",", "")),
+                    "body": head.group(1) or body, "requests": int(head.group(2)), "date": head.group(3)[:10],
+                    "symbols": "bench-prof" in binary or "with symbols" in binary})
+    return out
+
+
+def markdown(results: dict, svg_name: str | None, here: Path | None = None) -> str:
+    """The report; links are relative to `here`, the folder the text goes into (default docs/)."""
+    here = here or ROOT / "docs"
+
+    def link(rel: str) -> str:
+        return os.path.relpath(ROOT / rel, here)
+
     m = results["machine"]
+    orig = results.get("original") or {}
     L = []
-    L.append(f"Medido em {results['date']} ({results['label']}), commit `{results['git']}`: {m['cpu']}, "
+    # ------------------------------------------------------------------ what does not depend on the machine
+    L.append("### O que vale em qualquer máquina")
+    L.append("")
+    counts = instruction_counts()
+    if counts:
+        L.append("**Instruções por requisição**, por rota: o que o servidor executa em espaço de usuário, todas as "
+                 "threads, contado exatamente pelo `callgrind` (`make bench-instructions`, `wrk -t1 -c32`, com Redis) "
+                 "— a mesma contagem numa máquina quieta, numa ocupada ou noutra máquina x86-64; é o número para "
+                 "comparar versões do código (o `make test` barra +10% no `POST /api/gerar-senha`).")
+        L.append("")
+        L.append("| rota | corpo | mil instruções/req | requisições contadas | binário | medido em |")
+        L.append("|---|---|---:|---:|---|---|")
+        for c in counts:
+            body = f"`{c['body']}`" if c["body"] else "–"
+            binary = ("com símbolos (`bench/build-prof.sh`)" if c["symbols"]
+                      else "o da imagem (`build-static.sh`; sem símbolos, só o total)")
+            L.append(f"| `{c['route']}` | {body} | **{c['instructions'] / 1000:.1f}** | {c['requests']} | {binary} | "
+                     f"[{c['date']}]({link('bench/results/' + c['file'])}) |")
+        L.append("")
+    ro = results.get("ratios_original") or []
+    if ro:
+        servers = orig["servers"]
+        L.append(f"**O app original, medido na mesma execução** — mesma máquina, mesmo minuto, mesmo Redis, mesmo "
+                 f"`wrk`: a razão entre os dois muda pouco de máquina para máquina (os µs e req/s de cada um mudam "
+                 f"muito). O original é uma recriação do caminho de uma requisição do app do curso "
+                 f"([bench/original/app.py]({link('bench/original/app.py')}), escrita a partir do contrato documentado, não "
+                 f"o código dele) sobre a pilha dele: {orig['python']}, "
+                 + ", ".join(f"{x.replace('==', ' ')}" for x in orig["stack"]) +
+                 f" ([scripts/requirements-original.txt]({link('scripts/requirements-original.txt')})). "
+                 "Nosso ÷ original, com Redis:")
+        L.append("")
+        L.append("| rota | conexões | req/s ÷ `flask run` | req/s ÷ `gunicorn -w 2` | CPU do servidor/req ÷ `flask run` "
+                 "| CPU do servidor/req ÷ `gunicorn -w 2` |")
+        L.append("|---|---:|---:|---:|---:|---:|")
+        keys = list(dict.fromkeys((r["route"], r["connections"]) for r in ro))
+        for route, conns in keys:
+            row = {r["server"]: r for r in ro if r["route"] == route and r["connections"] == conns}
+            cells = []
+            for what in ("rps", "cpu"):
+                for s in ("orig-flask", "orig-gunicorn"):
+                    r = row.get(s)
+                    if not r:
+                        cells.append("–")
+                    elif what == "rps":
+                        cells.append(f"**{r['rps']:.1f}×**")
+                    else:
+                        inv = 1 / r["cpu"]
+                        less = f"{inv:.0f}× menos" if inv >= 10 else f"{inv:.1f}× menos" if inv > 1 else "não menos"
+                        cells.append(f"**{r['cpu']:.3f}** ({less})")
+            L.append(f"| `{route}` | {conns} | " + " | ".join(cells) + " |")
+        L.append("")
+        post32 = [r for r in results["ratios"] if r["route"] == "POST /api/gerar-senha" and r["connections"] == 32
+                  and "of_redis" in r and r["store"] in ("redis", "orig-flask", "orig-gunicorn")]
+        if post32:
+            L.append("E o `POST /api/gerar-senha` a 32 conexões como fração do teto de um Redis (`redis-benchmark -t "
+                     "lpush -c 32`, mesma execução): " + "; ".join(
+                         f"{'nosso' if r['store'] == 'redis' else STORE_LABELS[r['store']].replace(' (Redis)', '')} "
+                         f"**{r['of_redis']:.3f}×**" for r in post32) + ".")
+            L.append("")
+    # ------------------------------------------------------------------ this machine, this day
+    L.append(f"### Nesta máquina, neste dia: {results['date'][:10]}, {m['cores']} núcleos")
+    L.append("")
+    L.append(f"Os µs e req/s abaixo valem **nesta máquina, neste dia** (a mesma build já deu 14,9 e 26,6 µs por POST "
+             f"em dois dias). Medido em {results['date']} ({results['label']}), commit `{results['git']}`: {m['cpu']}, "
              f"{m['cores']} núcleos, {m['mem_gib']} GiB, {m['os']}, kernel {m['kernel']}; "
              f"load average antes {results['load_before'][0]:.2f} / depois {results['load_after'][0]:.2f}. "
              f"`{results['tools']['wrk']}`, Redis {results['tools']['redis']}. Binário estático musl "
@@ -663,19 +948,24 @@ def markdown(results: dict, svg_name: str | None) -> str:
     if svg_name:
         L.append(f"![vazão e p99 por número de conexões]({svg_name})")
         L.append("")
-    L.append("| store | rota | conexões | req/s | p50 ms | p99 ms | máx ms | erros | histórico pulado/falho | CPU do servidor µs/req | instruções/req (mil) | CPU do Redis µs/req | RSS pico MiB |")
+    L.append("| servidor / store | rota | conexões | req/s | p50 ms | p99 ms | máx ms | erros | histórico pulado/falho | CPU do servidor µs/req | instruções/req (mil) | CPU do Redis µs/req | RSS pico MiB |")
     L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for c in results["cases"]:
         md, sp = c["median"], c["spread"]
-        store = {"redis": "Redis", "memory": "embutido"}[c["store"]]
+        store = STORE_LABELS.get(c["store"], c["store"])
         L.append(
             f"| {store} | `{c['route']}` | {c['connections']} | {fmt_num(md['rps'])} ({fmt_spread(sp['rps'])}) | "
             f"{fmt_num(md['p50_ms'], 2)} | {fmt_num(md['p99_ms'], 2)} ({fmt_spread(sp['p99_ms'], 2)}) | "
-            f"{fmt_num(md['max_ms'], 1)} | {c['errors']} | {c.get('store_errors', 0)} | {fmt_num(md['cpu_us_per_req'], 1)} "
+            f"{fmt_num(md['max_ms'], 1)} | {c['errors']} | {c.get('store_errors', 0) if c['store'] in STORES else '–'} | "
+            f"{fmt_num(md['cpu_us_per_req'], 1)} "
             f"({fmt_spread(sp['cpu_us_per_req'], 1)}) | {fmt_num(md['kinstr_per_req'])} | "
             f"{fmt_num(md['redis_cpu_us_per_req'], 1)} | "
             f"{fmt_num(md['rss_peak_kib'] / 1024 if md['rss_peak_kib'] else None, 1)} |")
     L.append("")
+    if orig.get("servers"):
+        L.append("CPU e RSS do original sob `gunicorn` somam o mestre e os 2 workers (`/proc/<pid>/stat` de cada um; "
+                 "a CPU de um worker que morresse entraria pelo `cutime` do mestre).")
+        L.append("")
     L.append("Tetos medidos na mesma execução (`redis-benchmark -P 1`, mesma concorrência) e razões:")
     L.append("")
     L.append("| teto | conexões | ops/s | p50 ms | p99 ms |")
@@ -685,52 +975,39 @@ def markdown(results: dict, svg_name: str | None) -> str:
         L.append(f"| `{c['test']}` | {c['connections']} | {fmt_num(md['rps'])} ({fmt_spread(sp['rps'])}) | "
                  f"{fmt_num(md['p50_ms'], 3)} | {fmt_num(md['p99_ms'], 3)} |")
     L.append("")
-    L.append("| store | rota | conexões | ÷ `/healthz` | ÷ Redis (comando) |")
+    L.append("| servidor / store | rota | conexões | ÷ `/healthz` | ÷ Redis (comando) |")
     L.append("|---|---|---:|---:|---:|")
     for r in results["ratios"]:
         if "of_healthz" not in r and "of_redis" not in r:
             continue
-        store = {"redis": "Redis", "memory": "embutido"}[r["store"]]
-        of_redis = f"{r['of_redis']:.2f} × `{r['redis_test']}`" if "of_redis" in r else "–"
+        store = STORE_LABELS.get(r["store"], r["store"])
+        of_redis = f"{r['of_redis']:.3f} × `{r['redis_test']}`" if "of_redis" in r else "–"
         L.append(f"| {store} | `{r['route']}` | {r['connections']} | {r.get('of_healthz', '–')} | {of_redis} |")
     L.append("")
     st, idle = results["startup"], results["idle"]
-    L.append("| store | start-up até o 1º 200 em `/healthz` | RSS ocioso após o start | RSS após a carga | pico (VmHWM) |")
+    L.append("| servidor / store | start-up até o 1º 200 | RSS ocioso após o start | RSS após a carga | pico (VmHWM) / PSS após a carga |")
     L.append("|---|---:|---:|---:|---:|")
     for store in STORES:
         if store not in st:
             continue
         s, i = st[store], idle[store]
-        L.append(f"| {'Redis' if store == 'redis' else 'embutido'} | {s['median_ms']:.1f} ms "
+        L.append(f"| {STORE_LABELS[store]} | {s['median_ms']:.1f} ms em `/healthz` "
                  f"({fmt_spread(s['spread_ms'], 1)}) | {i['rss_kib_after_start'] / 1024:.1f} MiB | "
-                 f"{i['rss_kib_after_load'] / 1024:.1f} MiB | {i['rss_kib_hwm'] / 1024:.1f} MiB |")
+                 f"{i['rss_kib_after_load'] / 1024:.1f} MiB | {i['rss_kib_hwm'] / 1024:.1f} MiB (pico) |")
+    for key, o in (orig.get("servers") or {}).items():
+        s, i = o["startup"], o.get("idle", {})
+        L.append(f"| {STORE_LABELS[key]}, {i.get('processes', '?')} processo(s) | {s['median_ms']:.0f} ms em "
+                 f"`/api/senhas` ({fmt_spread(s['spread_ms'])}, {s['n']} partida(s)) | "
+                 f"{fmt_num(i['rss_kib_after_start'] / 1024 if 'rss_kib_after_start' in i else None, 1)} MiB | "
+                 f"{fmt_num(i['rss_kib_after_load'] / 1024 if 'rss_kib_after_load' in i else None, 1)} MiB | "
+                 f"{fmt_num(i['pss_kib_after_load'] / 1024 if 'pss_kib_after_load' in i else None, 1)} MiB (PSS) |")
     L.append("")
-    # the original, normalised by this run's LPUSH ceiling at 32 connections
-    ceil = find_ceiling(results, "LPUSH", 32)
-    if ceil:
-        k = ceil["median"]["rps"] / ORIGINAL["lpush_ceiling"]
-        L.append(f"O app original (Flask), medido com o mesmo método (`wrk -t1 -c32`) numa máquina do mesmo tipo, "
-                 f"quando o teto `redis-benchmark -t lpush -c 32` era {fmt_num(ORIGINAL['lpush_ceiling'])} ops/s; "
-                 f"nesta execução o teto é {fmt_num(ceil['median']['rps'])} ops/s, então os números do original "
-                 f"aparecem multiplicados por {k:.2f} (normalizados) ao lado dos nossos, a 32 conexões com Redis:")
-        L.append("")
-        L.append("| servidor | POST /api/gerar-senha req/s | ÷ teto LPUSH | GET /api/senhas | GET / | p99 POST ms | CPU µs/POST |")
-        L.append("|---|---:|---:|---:|---:|---:|---:|")
-        for o in ORIGINAL["servers"]:
-            L.append(f"| original: {o['name']} | {fmt_num(o['post'] * k)} | {o['post'] / ORIGINAL['lpush_ceiling']:.3f} | "
-                     f"{fmt_num(o['senhas'] * k)} | {fmt_num(o['page'] * k)} | {o['p99_ms']} | {fmt_num(o['cpu_us'])} |")
-        post = find_case(results, "redis", "POST /api/gerar-senha", 32)
-        sen = find_case(results, "redis", "GET /api/senhas", 32)
-        page = find_case(results, "redis", "GET /", 32)
-        if post and sen and page:
-            L.append(f"| **giropops-senhas** (este) | **{fmt_num(post['median']['rps'])}** | "
-                     f"**{post['median']['rps'] / ceil['median']['rps']:.3f}** | {fmt_num(sen['median']['rps'])} | "
-                     f"{fmt_num(page['median']['rps'])} | {fmt_num(post['median']['p99_ms'], 2)} | "
-                     f"{fmt_num(post['median']['cpu_us_per_req'], 1)} |")
-            gun = ORIGINAL["servers"][1]
-            L.append("")
-            L.append(f"A 32 conexões com Redis: {post['median']['rps'] / (gun['post'] * k):.1f}× a vazão do original sob "
-                     f"gunicorn (normalizada), {gun['cpu_us'] / post['median']['cpu_us_per_req']:.0f}× menos CPU por POST.")
+    L.append(f"Antes desta medição lado a lado, o original aparecia com números de uma medição única noutra máquina "
+             f"do mesmo tipo (`shared/reference/original-app.md`, fora deste repositório: `flask run` "
+             f"{fmt_num(ORIGINAL['servers'][0]['post'])} e `gunicorn -w 2` {fmt_num(ORIGINAL['servers'][1]['post'])} "
+             f"POST/s, ≈ {ORIGINAL['servers'][1]['cpu_us']} µs de CPU por POST, com o teto `LPUSH` a "
+             f"{fmt_num(ORIGINAL['lpush_ceiling'])} ops/s), normalizados pelo teto `LPUSH` da execução; ficam só "
+             f"como referência.")
     return "\n".join(L) + "\n"
 
 
@@ -740,7 +1017,14 @@ def svg(results: dict) -> str:
     routes = list(dict.fromkeys(c["route"] for c in results["cases"]))
     palette = ["#1b7837", "#2166ac", "#b2182b", "#762a83", "#e08214", "#4d4d4d", "#01665e"]
     colors = {r: palette[i % len(palette)] for i, r in enumerate(routes)}
-    W, H, PW, PH, ML, MT = 960, 470, 380, 300, 80, 50
+    W, PW, PH, ML, MT = 960, 380, 300, 80, 50
+    # the legend: routes wrapped to the width, then one line of line styles; the machine below it
+    legend_rows, x = 1, ML
+    for route in routes:
+        if x + 30 + 7 * len(route) > W - 10:
+            legend_rows, x = legend_rows + 1, ML
+        x += 30 + 7 * len(route)
+    H = MT + PH + 50 + 20 * (legend_rows + 1) + 22
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" '
            f'font-family="sans-serif" font-size="12">', f'<rect width="{W}" height="{H}" fill="white"/>']
 
@@ -780,12 +1064,13 @@ def svg(results: dict) -> str:
         out.append(f'<text x="{ox - 55}" y="{MT + PH / 2}" text-anchor="middle" '
                    f'transform="rotate(-90 {ox - 55} {MT + PH / 2})">{unit}</text>')
         series = []
-        for store in STORES:
+        dashes = {"redis": "", "memory": "6,4", "orig-flask": "1,4", "orig-gunicorn": "10,3,1,3"}
+        for store in dashes:
             for route in routes:
                 pts = [(c["connections"], c["median"][key]) for c in results["cases"]
                        if c["store"] == store and c["route"] == route and c["median"][key]]
                 if pts:
-                    series.append((colors[route], "" if store == "redis" else "6,4", sorted(pts)))
+                    series.append((colors[route], dashes[store], sorted(pts)))
         if ceiling_test:
             pts = sorted((c["connections"], c["median"][key]) for c in results["ceilings"] if c["test"] == ceiling_test)
             series.append(("#000", "2,3", pts))
@@ -798,9 +1083,11 @@ def svg(results: dict) -> str:
 
     panel(ML, "vazão (req/s, mediana)", "rps", "req/s", "LPUSH")
     panel(ML + PW + 110, "latência p99 (ms, mediana)", "p99_ms", "ms")
-    ly = H - 38
+    ly = MT + PH + 58
     x = ML
     for route in routes:
+        if x + 30 + 7 * len(route) > W - 10:
+            ly, x = ly + 20, ML
         out.append(f'<line x1="{x}" x2="{x + 20}" y1="{ly}" y2="{ly}" stroke="{colors[route]}" stroke-width="3"/>')
         out.append(f'<text x="{x + 25}" y="{ly + 4}">{route}</text>')
         x += 30 + 7 * len(route)
@@ -811,6 +1098,11 @@ def svg(results: dict) -> str:
                f'stroke-dasharray="6,4"/><text x="{ML + 135}" y="{ly + 4}">store embutido</text>')
     out.append(f'<line x1="{ML + 250}" x2="{ML + 270}" y1="{ly}" y2="{ly}" stroke="#000" stroke-width="2" '
                f'stroke-dasharray="2,3"/><text x="{ML + 275}" y="{ly + 4}">teto: redis-benchmark LPUSH</text>')
+    if any(c["store"] not in STORES for c in results["cases"]):
+        for x0, dash, label in ((ML + 450, "1,4", "original: flask run"),
+                                (ML + 600, "10,3,1,3", "original: gunicorn -w 2")):
+            out.append(f'<line x1="{x0}" x2="{x0 + 20}" y1="{ly}" y2="{ly}" stroke="#333" stroke-width="2" '
+                       f'stroke-dasharray="{dash}"/><text x="{x0 + 25}" y="{ly + 4}">{label}</text>')
     out.append(f'<text x="{W - 10}" y="{H - 6}" text-anchor="end" fill="#666" font-size="10">'
                f'{results["date"]} · {results["machine"]["cpu"]} · {results["machine"]["cores"]} núcleos</text>')
     out.append("</svg>")
@@ -844,11 +1136,24 @@ def main() -> int:
     p.add_argument("--out", help="results directory (default bench/results; temp dir with --smoke)")
     p.add_argument("--name", help="file name stem (default: the date)")
     p.add_argument("--readme", action="store_true", help="write the table and plot into docs/performance.md")
+    p.add_argument("--report-from", metavar="JSON",
+                   help="measure nothing: rewrite the .md/.svg beside this results JSON (and, with --readme, "
+                        "docs/performance.md), e.g. after new bench/instructions.sh counts")
+    p.add_argument("--no-original", action="store_true",
+                   help="leave out the original app (bench/original/app.py under flask run and gunicorn -w 2)")
+    p.add_argument("--original-connections",
+                   help="connections for the original's cases (default: --connections; 32 with --smoke)")
     p.add_argument("--keep-tmp", action="store_true")
     p.add_argument("--app-env", action="append", default=[], metavar="K=V",
                    help="extra environment for the app (experiments only, e.g. MIMALLOC_PURGE_DELAY=0)")
     args = p.parse_args()
     args.connections = [int(c) for c in args.connections.split(",")]
+    if args.no_original:
+        args.original_connections = []
+    elif args.original_connections:
+        args.original_connections = [int(c) for c in args.original_connections.split(",")]
+    else:
+        args.original_connections = [32] if args.smoke else list(args.connections)
     args.extra_route = None
     args.skip_ceilings = False
     APP_ENV.update(kv.split("=", 1) for kv in args.app_env)
@@ -858,24 +1163,29 @@ def main() -> int:
                                                if args.smoke else BENCH / "results")
     out_dir.mkdir(parents=True, exist_ok=True)
 
-    results = run(args)
-    stem = args.name or results["date"][:10]
+    if args.report_from:
+        src = Path(args.report_from)
+        results = json.loads(src.read_text())
+        out_dir, stem = src.parent, src.stem
+    else:
+        results = run(args)
+        stem = args.name or results["date"][:10]
     (out_dir / f"{stem}.json").write_text(json.dumps(results, indent=1) + "\n")
     (out_dir / f"{stem}.svg").write_text(svg(results))
-    md = markdown(results, f"{stem}.svg")
+    md = markdown(results, f"{stem}.svg", out_dir.resolve())
     (out_dir / f"{stem}.md").write_text(f"# Benchmark giropops-senhas — {results['date']}\n\n" + md)
-    log(f"wrote {out_dir / stem}.json/.md/.svg ({results['wall_s']:.0f} s)")
+    log(f"wrote {out_dir / stem}.json/.md/.svg ({results['wall_s']:.0f} s of measuring)")
     if args.readme:
         rel = os.path.relpath(out_dir / f"{stem}.svg", ROOT / "docs")
         update_readme(markdown(results, rel))
         log("docs/performance.md: bench block updated")
-    if not args.smoke:
+    if not args.smoke or args.report_from:
         print(md)
         return 0
 
     # smoke: sanity checks (every case ran, sane numbers), each shown failing on a broken case
     passed = failed = 0
-    probs = check(results, results["routes"], args.connections)
+    probs = check(results, results["routes"], args.connections, args.original_connections)
     for pr in probs:
         print(f"FAIL: {pr}")
     if probs:
@@ -884,7 +1194,7 @@ def main() -> int:
         passed += 1
         print(f"ok: {len(results['cases'])} cases ran with sane numbers")
     for name, broken in mutations(results):
-        if check(broken, results["routes"], args.connections):
+        if check(broken, results["routes"], args.connections, args.original_connections):
             passed += 1
             print(f"ok: broken case rejected: {name}")
         else:
@@ -895,6 +1205,7 @@ def main() -> int:
     args2.routes, args2.connections, args2.startups = "healthz", [1], 1
     args2.binary = results["binary"]["abs"]
     args2.skip_ceilings = True
+    args2.original_connections = []
     args2.extra_route = {"name": "GET /nao-existe", "key": "missing", "method": "GET", "path": "/nao-existe"}
     broken = run(args2)
     if any("errors" in p for p in check(broken, ["GET /healthz", "GET /nao-existe"], [1])):

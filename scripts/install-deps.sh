@@ -59,6 +59,20 @@ if [[ -s $REQS ]]; then
   fi
 fi
 
+# The original course app's stack (Flask, redis-py, prometheus-client, gunicorn), pinned, in a venv of its own:
+# bench/bench.py measures a stand-in of the original (bench/original/app.py) in the same run as ours.
+ORIG_VENV=.cache/original-venv
+ORIG_REQS=scripts/requirements-original.txt
+[[ -x $ORIG_VENV/bin/python ]] || python3 -m venv "$ORIG_VENV"
+stamp=$ORIG_VENV/.installed-$(sha256sum "$ORIG_REQS" | cut -c1-16)
+if [[ ! -e $stamp ]]; then
+  echo "installing the original app's stack from $ORIG_REQS"
+  "$ORIG_VENV/bin/pip" install -q --disable-pip-version-check -r "$ORIG_REQS"
+  touch "$stamp"
+else
+  echo "original app's stack: present"
+fi
+
 # The musl targets of rust-toolchain.toml (static binaries for the image and the benchmark). rustup adds them
 # only when it installs the toolchain itself; a machine that already has 1.95.0 needs them added.
 missing_targets=()

@@ -32,7 +32,8 @@ lint() {
   cargo clippy --locked --all-targets -- -D warnings
 }
 
-# The benchmark's code path, a second per case; then the callgrind counter (make bench-instructions) on the
+# The benchmark's code path, a second per case (the original app too, at 32 connections: its venv comes from the
+# deps stage, scripts/install-deps.sh); then the callgrind counter (make bench-instructions) on the
 # binary bench.py just built, for a few hundred requests. Neither judges a speed; the instruction count of the
 # legacy POST is gated against its committed baseline (+10% at most: bench/instructions_gate.py), and the gate is
 # shown to fail on the same measurement against a baseline 20% lower.
