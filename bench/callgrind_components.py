@@ -20,7 +20,7 @@ import sys
 ENTRY_POINTS = [
     ("HTTP/1 request head parse (hyper, httparse)", r"^<hyper::proto::h1::role::Server as hyper::proto::h1::Http1Transaction>::parse$", "max"),
     ("HTTP/1 response head write (hyper)", r"^hyper::proto::h1::conn::Conn<I,B,T>::write_head$", "max"),
-    ("request JSON body (axum extractor + serde_json)", r"^<giropops_senhas::http::body::JsonObject as axum_core::extract::FromRequest<S>>::from_request", "max"),
+    ("request JSON body (axum extractor + serde_json)", r"^<giropops_senhas::http::body::JsonBody<.*> as axum_core::extract::FromRequest<S>>::from_request", "max"),
     ("password generation (policy, sampling; getrandom's syscall not counted)", r"^giropops_senhas::generator::policy::(Policy::prepare_for|Prepared::generate_many)$", "sum"),
     ("history write, request side (redis crate: encode, send, await)", r"^giropops_senhas::store::redis_store::RedisStore::query::\{\{closure\}\}$", "max"),
     ("history write, connection task (redis crate: read, parse, flush)", r"^redis::aio::multiplexed_connection::PipelineSink<T>::poll_read$|^<redis::aio::multiplexed_connection::PipelineSink<T> as futures_sink::Sink<.*>>::(poll_flush|start_send)$", "sum"),
