@@ -1,12 +1,19 @@
 //! Overload protection: a bound on requests served at once, and an optional per-client rate limit for the
 //! routes that generate secrets. Both answer at once (503 / 429 with Retry-After) instead of queueing.
 
-use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
 
 use axum::http::{HeaderMap, HeaderValue};
+use governor::Quota;
+use governor::clock::{Clock, MonotonicClock};
+use governor::middleware::NoOpMiddleware;
+use governor::nanos::Nanos;
+use governor::state::StateStore;
+use governor::state::keyed::{HashMapStateStore, ShrinkableKeyedStateStore};
 use ipnet::IpNet;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -25,58 +32,103 @@ impl ConcurrencyLimit {
     }
 }
 
-/// Token buckets per client address: `per_minute` requests a minute, bursts up to the same number.
-/// Memory is bounded: at most `MAX_CLIENTS` buckets; when full, buckets that have refilled (idle clients)
-/// are dropped first, and if none has, the table starts over (a burst of fresh clients cannot grow it).
-pub struct RateLimiter {
-    per_minute: u32,
-    buckets: Mutex<HashMap<IpAddr, Bucket>>,
+/// Per-client rate limit on governor's keyed GCRA (a token bucket in one atomic per client): `per_minute`
+/// requests a minute, in bursts of up to the same number. One client is one IPv4 address or one IPv6 /64 (a
+/// single IPv6 user or host gets a whole /64: keyed by address, one client could rotate through 2^64 keys).
+///
+/// Memory: every `RETAIN_EVERY` checks, `retain_recent` drops the clients whose bucket has been full again
+/// for one refill period (their state is then the same as a new client's), so the table holds about the
+/// clients seen in the last minute. It never holds more than `max_clients` (`MAX_CLIENTS`): a new client that
+/// comes while it is full is judged as a fresh client and not remembered until cleaning makes room, so a
+/// flood of fresh addresses neither grows the table nor resets the buckets of the clients already in it.
+pub struct RateLimiter<C: Clock = MonotonicClock> {
+    limiter: governor::RateLimiter<IpAddr, CappedStore, C, NoOpMiddleware<C::Instant>>,
+    checks: AtomicU32,
 }
 
-#[derive(Clone, Copy)]
-struct Bucket {
-    tokens: f64,
-    updated: Instant,
-}
-
+/// Clients remembered at most: ~4.3 MB at worst (hashbrown rounds 100,000 up to 131,072 slots of 33 bytes:
+/// a 17-byte `IpAddr` key padded to 24, an 8-byte state and a control byte).
 const MAX_CLIENTS: usize = 100_000;
+
+/// Checks between two cleanings: the scan (of at most `MAX_CLIENTS` entries, under the table's lock) is
+/// shared by 4,096 requests, and a quiet server's table holds few stale clients anyway.
+const RETAIN_EVERY: u32 = 4096;
 
 impl RateLimiter {
     pub fn new(per_minute: u32) -> Self {
+        Self::with_clock(per_minute, MonotonicClock, MAX_CLIENTS)
+    }
+}
+
+impl<C: Clock> RateLimiter<C> {
+    /// `per_minute` is never 0 here (0 turns the limit off and no limiter is built): 1 stands in for it.
+    fn with_clock(per_minute: u32, clock: C, max_clients: usize) -> Self {
+        let quota = Quota::per_minute(NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN));
+        let store = CappedStore {
+            map: HashMapStateStore::default(),
+            max_clients,
+        };
         Self {
-            per_minute,
-            buckets: Mutex::new(HashMap::new()),
+            limiter: governor::RateLimiter::new(quota, store, clock),
+            checks: AtomicU32::new(0),
         }
     }
 
     /// `Ok` if `client` may make one more request now, else how long until it may.
-    pub fn check(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
-        let capacity = f64::from(self.per_minute);
-        let refill_per_second = capacity / 60.0;
-        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        if buckets.len() >= MAX_CLIENTS && !buckets.contains_key(&client) {
-            buckets.retain(|_, b| {
-                b.tokens + now.duration_since(b.updated).as_secs_f64() * refill_per_second
-                    < capacity
-            });
-            if buckets.len() >= MAX_CLIENTS {
-                buckets.clear();
+    pub fn check(&self, client: IpAddr) -> Result<(), Duration> {
+        if self.checks.fetch_add(1, Ordering::Relaxed) % RETAIN_EVERY == RETAIN_EVERY - 1 {
+            self.limiter.retain_recent();
+        }
+        self.limiter
+            .check_key(&client_key(client))
+            .map_err(|not_until| not_until.wait_time_from(self.limiter.clock().now()))
+    }
+}
+
+/// The rate limit's key: an IPv4 address (also when it comes IPv4-mapped, `::ffff:a.b.c.d`, from a dual-stack
+/// socket), or the /64 of an IPv6 address.
+fn client_key(client: IpAddr) -> IpAddr {
+    match client.to_canonical() {
+        IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from_bits(v6.to_bits() & !u128::from(u64::MAX))),
+        v4 => v4,
+    }
+}
+
+/// governor's HashMap store with a bound on its size: governor itself only removes stale keys when asked.
+struct CappedStore {
+    map: HashMapStateStore<IpAddr>,
+    max_clients: usize,
+}
+
+impl StateStore for CappedStore {
+    type Key = IpAddr;
+
+    fn measure_and_replace<T, F, E>(&self, key: &IpAddr, f: F) -> Result<T, E>
+    where
+        F: Fn(Option<Nanos>) -> Result<(T, Nanos), E>,
+    {
+        {
+            let map = self.map.lock();
+            if map.len() >= self.max_clients && !map.contains_key(key) {
+                // Full: decided as for a new client, and not stored.
+                return f(None).map(|(outcome, _)| outcome);
             }
         }
-        let bucket = buckets.entry(client).or_insert(Bucket {
-            tokens: capacity,
-            updated: now,
-        });
-        let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
-        bucket.tokens = (bucket.tokens + elapsed * refill_per_second).min(capacity);
-        bucket.updated = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            Ok(())
-        } else {
-            let wait = (1.0 - bucket.tokens) / refill_per_second;
-            Err(Duration::from_secs_f64(wait.max(0.001)))
-        }
+        self.map.measure_and_replace(key, f)
+    }
+}
+
+impl ShrinkableKeyedStateStore<IpAddr> for CappedStore {
+    fn retain_recent(&self, drop_below: Nanos) {
+        self.map.retain_recent(drop_below);
+    }
+
+    fn len(&self) -> usize {
+        ShrinkableKeyedStateStore::len(&self.map)
+    }
+
+    fn is_empty(&self) -> bool {
+        ShrinkableKeyedStateStore::is_empty(&self.map)
     }
 }
 
@@ -144,6 +196,8 @@ fn is_port(port: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use governor::clock::FakeRelativeClock;
+
     use super::*;
 
     #[test]
@@ -157,29 +211,96 @@ mod tests {
         assert!(limit.try_enter().is_some());
     }
 
+    /// A limiter on a clock the test moves by hand.
+    fn limiter_at(
+        per_minute: u32,
+        max_clients: usize,
+    ) -> (RateLimiter<FakeRelativeClock>, FakeRelativeClock) {
+        let clock = FakeRelativeClock::default();
+        (
+            RateLimiter::with_clock(per_minute, clock.clone(), max_clients),
+            clock,
+        )
+    }
+
     #[test]
     fn rate_limit_allows_a_burst_then_refills() {
-        let limiter = RateLimiter::new(60);
+        let (limiter, clock) = limiter_at(60, MAX_CLIENTS);
         let client: IpAddr = [192, 0, 2, 1].into();
-        let start = Instant::now();
         for _ in 0..60 {
-            assert!(limiter.check(client, start).is_ok());
+            assert!(limiter.check(client).is_ok());
         }
-        let wait = limiter.check(client, start).unwrap_err();
+        let wait = limiter.check(client).unwrap_err();
         assert!(wait <= Duration::from_secs(1), "{wait:?}");
         // Another client is not affected.
-        assert!(limiter.check([192, 0, 2, 2].into(), start).is_ok());
+        assert!(limiter.check([192, 0, 2, 2].into()).is_ok());
         // One token a second comes back.
+        clock.advance(Duration::from_millis(1100));
+        assert!(limiter.check(client).is_ok());
+        assert!(limiter.check(client).is_err());
+    }
+
+    #[test]
+    fn an_ipv6_64_is_one_client() {
+        let (limiter, _clock) = limiter_at(2, MAX_CLIENTS);
+        assert!(limiter.check(ip("2001:db8:1:2::1")).is_ok());
         assert!(
             limiter
-                .check(client, start + Duration::from_millis(1100))
+                .check(ip("2001:db8:1:2:ffff:ffff:ffff:ffff"))
                 .is_ok()
         );
         assert!(
-            limiter
-                .check(client, start + Duration::from_millis(1100))
-                .is_err()
+            limiter.check(ip("2001:db8:1:2:abcd::9")).is_err(),
+            "a third address in the same /64 shares its bucket"
         );
+        assert!(
+            limiter.check(ip("2001:db8:1:3::1")).is_ok(),
+            "the next /64 is another client"
+        );
+        // IPv4-mapped (a dual-stack socket) is the IPv4 client, not one /64 for all of IPv4.
+        assert!(limiter.check(ip("::ffff:192.0.2.1")).is_ok());
+        assert!(limiter.check(ip("192.0.2.1")).is_ok());
+        assert!(limiter.check(ip("::ffff:192.0.2.1")).is_err());
+        assert!(limiter.check(ip("::ffff:192.0.2.2")).is_ok());
+    }
+
+    #[test]
+    fn retain_recent_drops_a_client_once_refilled() {
+        let (limiter, clock) = limiter_at(60, MAX_CLIENTS);
+        let client = ip("192.0.2.1");
+        for _ in 0..3 {
+            assert!(limiter.check(client).is_ok());
+        }
+        clock.advance(Duration::from_secs(2));
+        limiter.limiter.retain_recent();
+        assert_eq!(limiter.limiter.len(), 1, "still one token short of full");
+        // Full again after 3 s; governor keeps it one refill period (1 s) more.
+        clock.advance(Duration::from_secs(2));
+        limiter.limiter.retain_recent();
+        assert_eq!(limiter.limiter.len(), 0);
+        // The check path cleans by itself every RETAIN_EVERY checks.
+        assert!(limiter.check(client).is_ok());
+        clock.advance(Duration::from_secs(2));
+        for _ in 1..RETAIN_EVERY {
+            let _ = limiter.check(ip("192.0.2.2"));
+        }
+        assert_eq!(
+            limiter.limiter.len(),
+            1,
+            "192.0.2.1 dropped, 192.0.2.2 drained"
+        );
+    }
+
+    #[test]
+    fn a_full_table_judges_new_clients_without_forgetting_the_others() {
+        let (limiter, _clock) = limiter_at(1, 2);
+        assert!(limiter.check(ip("192.0.2.1")).is_ok());
+        assert!(limiter.check(ip("192.0.2.2")).is_ok());
+        for _ in 0..3 {
+            assert!(limiter.check(ip("192.0.2.3")).is_ok(), "not remembered");
+        }
+        assert_eq!(limiter.limiter.len(), 2);
+        assert!(limiter.check(ip("192.0.2.1")).is_err(), "still limited");
     }
 
     #[test]

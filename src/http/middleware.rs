@@ -230,7 +230,7 @@ fn rate_limited(app: &AppState, request: &Request) -> Option<Duration> {
         .get::<ConnectInfo<std::net::SocketAddr>>()
         .copied()?;
     let client = super::limits::client_address(peer, request.headers(), &app.0.trusted_proxies);
-    limiter.check(client, Instant::now()).err()
+    limiter.check(client).err()
 }
 
 /// `http_requests_total`, `http_request_duration_seconds` and one access-log line: method, matched route,

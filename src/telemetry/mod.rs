@@ -1,6 +1,6 @@
 //! Logging: one subscriber, JSON or text, level from LOG_LEVEL. Nothing here ever sees a request body.
 //! The JSON line format is ours (`json`), and lines reach stdout through a batch (`batch`): both because a
-//! log line per request was the largest cost of ours per request (README "Desempenho").
+//! log line per request was the largest cost of ours per request (docs/performance.md).
 
 mod batch;
 mod json;
