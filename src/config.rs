@@ -342,7 +342,9 @@ pub enum LogFormat {
     Json,
 }
 
-/// Plain seconds (`10`), or a number with a unit: `ms`, `s`, `m`, `h`.
+/// Plain seconds (`10`), or a number with a unit: `ms`, `s`, `m`, `h`. Ten lines of ours rather than a crate:
+/// `humantime` takes more forms than the docs promise (`1h 30m`, `2days`), and the bare-seconds form is the one
+/// the course's environment files use.
 pub fn parse_duration(value: &str) -> Result<Duration, String> {
     let value = value.trim();
     let split = value

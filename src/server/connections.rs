@@ -1,4 +1,6 @@
 //! Per-connection deadlines and fair connection slots, on one coarse clock (no timer per request).
+//! Hand-written because no crate does it: hyper and tower-http time a request or a whole connection, not a head
+//! from its first byte, a stalled write, or which idle connection to evict when the slots are full.
 //!
 //! **Head deadline (HEADER_READ_TIMEOUT), apart from the idle timeout.** hyper has one timer for both:
 //! `header_read_timeout` starts when it waits for a request head, so on a keep-alive connection it is also the
