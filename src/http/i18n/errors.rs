@@ -4,7 +4,7 @@
 use super::super::error::ApiError;
 use super::super::lang::Lang;
 use crate::generator::passphrase::{MAX_SEPARATOR_CHARS, MAX_WORDS, MIN_WORDS};
-use crate::generator::{ClassKind, MAX_LENGTH, MIN_LENGTH, PolicyError};
+use crate::generator::{ClassKind, Language, MAX_LENGTH, MIN_LENGTH, PolicyError, Sizing};
 
 pub fn message(error: &ApiError, lang: Lang) -> String {
     match lang {
@@ -31,6 +31,9 @@ pub fn english(error: &ApiError) -> String {
         }
         ApiError::InvalidFlag(field) => format!("field {field} must be a boolean"),
         ApiError::InvalidString(field) => format!("field {field} must be a string"),
+        ApiError::InvalidLanguage(field) => {
+            format!("field {field} must be one of {}", language_tags())
+        }
         ApiError::UnknownField(field) => format!("unknown field {field}"),
         // The generator's own wording, which the command line prints too.
         ApiError::Policy(e) => e.to_string(),
@@ -49,6 +52,11 @@ pub fn english(error: &ApiError) -> String {
         ApiError::GenerationFailed => "the server could not generate a password".into(),
         ApiError::Internal => "internal error".into(),
     }
+}
+
+/// `en, pt-BR`: the tags a passphrase language may have.
+fn language_tags() -> String {
+    Language::ALL.map(Language::tag).join(", ")
 }
 
 fn sentence(mut text: String) -> String {
@@ -77,6 +85,9 @@ fn portuguese(error: &ApiError) -> String {
         }
         ApiError::InvalidFlag(field) => format!("O campo {field} deve ser true ou false."),
         ApiError::InvalidString(field) => format!("O campo {field} deve ser um texto."),
+        ApiError::InvalidLanguage(field) => {
+            format!("O campo {field} deve ser um destes: {}.", language_tags())
+        }
         ApiError::UnknownField(field) => format!("Campo desconhecido: {field}."),
         ApiError::Policy(e) => policy_pt(e),
         ApiError::InvalidFormField(field) => format!("O campo {field} tem um valor inválido."),
@@ -137,6 +148,26 @@ fn policy_pt(e: &PolicyError) -> String {
         PolicyError::TooMuchWork { max_count } => format!(
             "Esses mínimos exigem o método exato por contagem, mais lento: no máximo {max_count} senhas com esta política por requisição (0: reduza os mínimos ou o tamanho)."
         ),
+        PolicyError::EntropyUnreachable { what, target, max } => match what {
+            Sizing::Password => format!(
+                "Nenhum tamanho desta política chega a {target} bits de entropia: o máximo é {max} bits."
+            ),
+            Sizing::Passphrase => format!(
+                "Nenhum número de palavras desta política chega a {target} bits de entropia: o máximo é {max} bits."
+            ),
+        },
+        PolicyError::EntropyBelowTarget {
+            what,
+            target,
+            actual,
+        } => match what {
+            Sizing::Password => format!(
+                "Uma senha deste tamanho tem {actual} bits de entropia, menos que os {target} pedidos."
+            ),
+            Sizing::Passphrase => format!(
+                "Uma frase secreta com este número de palavras tem {actual} bits de entropia, menos que os {target} pedidos."
+            ),
+        },
     }
 }
 
@@ -158,6 +189,17 @@ mod tests {
             ApiError::MalformedJson,
             ApiError::PayloadTooLarge(16_384),
             ApiError::Policy(PolicyError::NoClasses),
+            ApiError::InvalidLanguage("language"),
+            ApiError::Policy(PolicyError::EntropyUnreachable {
+                what: Sizing::Passphrase,
+                target: 300,
+                max: crate::generator::entropy::Bits(220.0),
+            }),
+            ApiError::Policy(PolicyError::EntropyBelowTarget {
+                what: Sizing::Password,
+                target: 100,
+                actual: crate::generator::entropy::Bits(52.46),
+            }),
             ApiError::RateLimited(3),
             ApiError::Internal,
         ] {
