@@ -6,6 +6,9 @@ use std::fmt;
 
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::generator::Language;
 
 /// Longest free-text option accepted (`exclude`, `symbol_set`, `separator`, and the form's `excluir`,
 /// `simbolos`), in characters; the body limit bounds them anyway.
@@ -120,6 +123,26 @@ pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     T::deserialize(deserializer).map(Some)
 }
 
+/// A passphrase's word list on the wire: `en` (the EFF list) or `pt-BR` (BIP-39 Portuguese); any other value
+/// is a 422 `invalid_language`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+pub enum LanguageTag {
+    #[default]
+    #[serde(rename = "en")]
+    En,
+    #[serde(rename = "pt-BR")]
+    PtBr,
+}
+
+impl From<LanguageTag> for Language {
+    fn from(tag: LanguageTag) -> Self {
+        match tag {
+            LanguageTag::En => Language::En,
+            LanguageTag::PtBr => Language::PtBr,
+        }
+    }
+}
+
 pub const fn yes() -> bool {
     true
 }
@@ -151,6 +174,18 @@ mod tests {
         assert_eq!(digits("0012"), Some(12));
         for bad in ["", " 12", "-5", "1e3", "١٢", "１２", "1234567890"] {
             assert_eq!(digits(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn language_tags_are_the_generators() {
+        for language in Language::ALL {
+            let tag: LanguageTag =
+                serde_json::from_str(&format!("\"{}\"", language.tag())).unwrap();
+            assert_eq!(Language::from(tag), language);
+        }
+        for bad in ["\"pt\"", "\"pt-br\"", "\"EN\"", "null", "1"] {
+            assert!(serde_json::from_str::<LanguageTag>(bad).is_err(), "{bad}");
         }
     }
 
