@@ -3,6 +3,7 @@
 
 use super::super::error::ApiError;
 use super::super::lang::Lang;
+use crate::generator::entropy::Bits;
 use crate::generator::passphrase::{MAX_SEPARATOR_CHARS, MAX_WORDS, MIN_WORDS};
 use crate::generator::{ClassKind, Language, MAX_LENGTH, MIN_LENGTH, PolicyError, Sizing};
 
@@ -148,27 +149,38 @@ fn policy_pt(e: &PolicyError) -> String {
         PolicyError::TooMuchWork { max_count } => format!(
             "Esses mínimos exigem o método exato por contagem, mais lento: no máximo {max_count} senhas com esta política por requisição (0: reduza os mínimos ou o tamanho)."
         ),
-        PolicyError::EntropyUnreachable { what, target, max } => match what {
-            Sizing::Password => format!(
-                "Nenhum tamanho desta política chega a {target} bits de entropia: o máximo é {max} bits."
-            ),
-            Sizing::Passphrase => format!(
-                "Nenhum número de palavras desta política chega a {target} bits de entropia: o máximo é {max} bits."
-            ),
-        },
+        PolicyError::EntropyUnreachable { what, target, max } => {
+            let max = decimal_comma(*max);
+            match what {
+                Sizing::Password => format!(
+                    "Nenhum tamanho desta política chega a {target} bits de entropia: o máximo é {max} bits."
+                ),
+                Sizing::Passphrase => format!(
+                    "Nenhum número de palavras desta política chega a {target} bits de entropia: o máximo é {max} bits."
+                ),
+            }
+        }
         PolicyError::EntropyBelowTarget {
             what,
             target,
             actual,
-        } => match what {
-            Sizing::Password => format!(
-                "Uma senha deste tamanho tem {actual} bits de entropia, menos que os {target} pedidos."
-            ),
-            Sizing::Passphrase => format!(
-                "Uma frase secreta com este número de palavras tem {actual} bits de entropia, menos que os {target} pedidos."
-            ),
-        },
+        } => {
+            let actual = decimal_comma(*actual);
+            match what {
+                Sizing::Password => format!(
+                    "Uma senha deste tamanho tem {actual} bits de entropia, menos que os {target} pedidos."
+                ),
+                Sizing::Passphrase => format!(
+                    "Uma frase secreta com este número de palavras tem {actual} bits de entropia, menos que os {target} pedidos."
+                ),
+            }
+        }
     }
+}
+
+/// Bits as written in Portuguese: `77,5`.
+fn decimal_comma(bits: Bits) -> String {
+    bits.to_string().replace('.', ",")
 }
 
 #[cfg(test)]
@@ -193,12 +205,12 @@ mod tests {
             ApiError::Policy(PolicyError::EntropyUnreachable {
                 what: Sizing::Passphrase,
                 target: 300,
-                max: crate::generator::entropy::Bits(220.0),
+                max: Bits(220.0),
             }),
             ApiError::Policy(PolicyError::EntropyBelowTarget {
                 what: Sizing::Password,
                 target: 100,
-                actual: crate::generator::entropy::Bits(52.46),
+                actual: Bits(52.46),
             }),
             ApiError::RateLimited(3),
             ApiError::Internal,

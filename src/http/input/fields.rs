@@ -123,15 +123,27 @@ pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     T::deserialize(deserializer).map(Some)
 }
 
-/// A passphrase's word list on the wire: `en` (the EFF list) or `pt-BR` (BIP-39 Portuguese); any other value
-/// is a 422 `invalid_language`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+/// A passphrase's word list: `en` (the EFF large wordlist) or `pt-BR` (the BIP-39 Portuguese list).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ToSchema)]
 pub enum LanguageTag {
     #[default]
-    #[serde(rename = "en")]
+    #[schema(rename = "en")]
     En,
-    #[serde(rename = "pt-BR")]
+    #[schema(rename = "pt-BR")]
     PtBr,
+}
+
+/// Read as a string, then matched: serde_json reports a derived enum given `null` or a number as a syntax error,
+/// which would be a 400 `malformed_json` instead of the field's 422 `invalid_language`.
+impl<'de> Deserialize<'de> for LanguageTag {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let tag = String::deserialize(deserializer)?;
+        match Language::from_tag(&tag) {
+            Some(Language::En) => Ok(LanguageTag::En),
+            Some(Language::PtBr) => Ok(LanguageTag::PtBr),
+            None => Err(de::Error::custom("not a passphrase language")),
+        }
+    }
 }
 
 impl From<LanguageTag> for Language {

@@ -192,10 +192,10 @@ pub struct PassphrasesRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<u32>, nullable = false, minimum = 3, maximum = 20, default = 6)]
     pub words: Option<Words>,
-    /// The word list: `en`, the EFF large wordlist (7,776 words, 12.925 bits each), or `pt-BR`, the BIP-39
+    /// The word list: `en` (default), the EFF large wordlist (7,776 words, 12.925 bits each), or `pt-BR`, the BIP-39
     /// Portuguese list (2,048 lowercase ASCII words, 11 bits each). Anything else is `invalid_language`.
     #[serde(default)]
-    #[schema(inline, default = "en", required = false)]
+    #[schema(required = false)]
     pub language: LanguageTag,
     /// Up to 5 printable characters, no letters: control, format (zero-width, bidi), line/paragraph separator,
     /// private-use, noncharacters and U+FFFD are refused with `invalid_separator`.
