@@ -76,7 +76,8 @@
   const PUNCTUATION = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
   const SAFE_SYMBOLS = '!#$%&()*+,-./:;<=>?@[]^_{|}~';
   const AMBIGUOUS = '0Oo1lI|';
-  const WORDLIST_SIZE = 7776n;
+  // Word list sizes by language (src/generator/language.rs): EFF large list, BIP-39 Portuguese.
+  const WORDLIST_SIZES = { 'en': 7776n, 'pt-BR': 2048n };
 
   function log2(n) {
     const bits = n.toString(2).length;
@@ -155,9 +156,11 @@
     return rounded(log2(countStrings(length, classes)));
   }
 
-  function passphraseBits(words, includeNumber) {
+  function passphraseBits(words, includeNumber, language) {
     if (!(words >= 3 && words <= 20)) return null;
-    let n = WORDLIST_SIZE ** BigInt(words);
+    const size = WORDLIST_SIZES[language === undefined ? 'en' : language];
+    if (size === undefined) return null;
+    let n = size ** BigInt(words);
     if (includeNumber) n *= BigInt(words * 10);
     return rounded(log2(n));
   }
@@ -234,7 +237,7 @@
   if (phraseForm && phraseMeter) {
     const update = function () {
       showMeter(phraseMeter, passphraseBits(Number(phraseForm.elements.palavras.value),
-        phraseForm.elements.incluir_numero.checked));
+        phraseForm.elements.incluir_numero.checked, phraseForm.elements.idioma.value));
     };
     phraseForm.addEventListener('input', update);
     phraseForm.addEventListener('change', update);

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::generator::passphrase::{DEFAULT_SEPARATOR, DEFAULT_WORDS};
-use crate::generator::policy::DEFAULT_LENGTH;
+use crate::generator::Language;
+use crate::generator::passphrase::DEFAULT_SEPARATOR;
 
 // The whole command line: a subcommand, or the server's settings. (No doc comment: clap would print it in
 // `--help`.)
@@ -34,18 +34,30 @@ pub enum Command {
     Healthcheck(HealthcheckConfig),
     /// Print passwords (one per line, or --json); never touches a store. Impossible policy: exit 2.
     Generate(GenerateArgs),
-    /// Print passphrases from the EFF large wordlist (one per line, or --json). Impossible request: exit 2.
+    /// Print passphrases from the EFF large wordlist or, with --language pt-BR, the BIP-39 Portuguese list (one
+    /// per line, or --json). Impossible request: exit 2.
     Passphrase(PassphraseArgs),
 }
 
 /// Largest `--count`, as in the API.
 const MAX_COUNT: u16 = 100;
 
+/// Largest `--min-entropy`, as the API's `min_entropy_bits`.
+const MAX_MIN_ENTROPY: i64 = 1024;
+
+/// `en` or `pt-BR`, as the API's `language`.
+fn parse_language(tag: &str) -> Result<Language, String> {
+    Language::from_tag(tag).ok_or_else(|| {
+        let tags: Vec<&str> = Language::ALL.iter().map(|l| l.tag()).collect();
+        format!("expected one of {}", tags.join(", "))
+    })
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct GenerateArgs {
-    /// Password length (4–128).
-    #[arg(long, short = 'l', value_name = "N", default_value_t = DEFAULT_LENGTH, allow_negative_numbers = true)]
-    pub length: i64,
+    /// Password length (4–128; default 16, or with --min-entropy the shortest that reaches it).
+    #[arg(long, short = 'l', value_name = "N", allow_negative_numbers = true)]
+    pub length: Option<i64>,
     /// How many passwords, one per line (1–100).
     #[arg(long, short = 'n', value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u16).range(1..=MAX_COUNT as i64))]
@@ -89,6 +101,10 @@ pub struct GenerateArgs {
     /// backtick or space, which break shells and configuration files).
     #[arg(long = "symbols", value_name = "CHARS", allow_hyphen_values = true)]
     pub symbol_set: Option<String>,
+    /// At least BITS of entropy: without --length, the shortest length that reaches it; with --length, a
+    /// length below it is refused (exit 2).
+    #[arg(long, value_name = "BITS", value_parser = clap::value_parser!(u32).range(1..=MAX_MIN_ENTROPY))]
+    pub min_entropy: Option<u32>,
     /// Print the API v1 JSON ({"passwords": [...], "entropy_bits": ..., "strength": ...}).
     #[arg(long)]
     pub json: bool,
@@ -96,9 +112,16 @@ pub struct GenerateArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct PassphraseArgs {
-    /// Number of words from the EFF large wordlist (3–20; 12.925 bits each).
-    #[arg(long, short = 'w', value_name = "N", default_value_t = DEFAULT_WORDS, allow_negative_numbers = true)]
-    pub words: i64,
+    /// Number of words (3–20; default 6, or with --min-entropy the fewest that reach it).
+    #[arg(long, short = 'w', value_name = "N", allow_negative_numbers = true)]
+    pub words: Option<i64>,
+    /// Word list: en (the EFF large wordlist, 12.925 bits a word) or pt-BR (BIP-39 Portuguese, 11 bits a word).
+    #[arg(long, value_name = "LANG", default_value = "en", value_parser = parse_language)]
+    pub language: Language,
+    /// At least BITS of entropy: without --words, the fewest words that reach it; with --words, too few is
+    /// refused (exit 2).
+    #[arg(long, value_name = "BITS", value_parser = clap::value_parser!(u32).range(1..=MAX_MIN_ENTROPY))]
+    pub min_entropy: Option<u32>,
     /// Separator between words (up to 5 characters, no letters).
     #[arg(long, short = 's', value_name = "S", default_value = DEFAULT_SEPARATOR, allow_hyphen_values = true)]
     pub separator: String,

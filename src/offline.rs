@@ -9,7 +9,8 @@ use std::process::ExitCode;
 use serde_json::json;
 
 use crate::config::{GenerateArgs, PassphraseArgs};
-use crate::generator::{ClassOption, PassphrasePolicy, PasswordOptions};
+use crate::generator::policy::DEFAULT_LENGTH;
+use crate::generator::{ClassOption, PassphrasePolicy, PasswordOptions, target};
 use crate::service::{self, Budget, Generated, ServiceError};
 
 fn class(off: bool, min: Option<usize>) -> ClassOption {
@@ -26,7 +27,8 @@ fn refuse(message: impl std::fmt::Display) -> ExitCode {
 
 pub fn generate(args: &GenerateArgs) -> ExitCode {
     let options = PasswordOptions {
-        length: args.length,
+        // Not read: the length is `args.length`, or what `--min-entropy` asks for.
+        length: DEFAULT_LENGTH,
         lowercase: class(args.no_lowercase, args.min_lowercase),
         uppercase: class(args.no_uppercase, args.min_uppercase),
         digits: class(args.no_digits, args.min_digits),
@@ -35,7 +37,7 @@ pub fn generate(args: &GenerateArgs) -> ExitCode {
         exclude: args.exclude.clone(),
         symbol_set: args.symbol_set.clone(),
     };
-    let policy = match options.policy() {
+    let policy = match target::password_policy(&options, args.length, args.min_entropy) {
         Ok(policy) => policy,
         Err(e) => return refuse(format_args!("impossible policy: {e}")),
     };
@@ -47,11 +49,14 @@ pub fn generate(args: &GenerateArgs) -> ExitCode {
 }
 
 pub fn passphrase(args: &PassphraseArgs) -> ExitCode {
-    let policy =
-        match PassphrasePolicy::new(args.words, &args.separator, args.capitalize, args.number) {
-            Ok(policy) => policy,
-            Err(e) => return refuse(format_args!("impossible passphrase: {e}")),
-        };
+    let build = |words| {
+        PassphrasePolicy::new(words, &args.separator, args.capitalize, args.number)
+            .map(|p| p.with_language(args.language))
+    };
+    let policy = match target::passphrase_policy(args.words, args.min_entropy, build) {
+        Ok(policy) => policy,
+        Err(e) => return refuse(format_args!("impossible passphrase: {e}")),
+    };
     match service::passphrases(&policy, usize::from(args.count)) {
         Ok(generated) => print(args.json, "passphrases", generated),
         Err(e) => failed(e),

@@ -424,20 +424,31 @@ async fn the_page_entropy_function_agrees_with_the_server() {
         compared += 1;
     }
     assert_eq!(compared, policies.as_array().unwrap().len());
-    for words in [3, 6, 7, 20] {
-        for number in [false, true] {
-            let js = client
-                .execute(
-                    "return window.giropopsEntropy.passphrase(arguments[0], arguments[1]);",
-                    vec![json!(words), json!(number)],
-                )
-                .await
-                .unwrap();
-            let body = json!({"words": words, "include_number": number});
-            let server = server_entropy(&app, "/api/v1/passphrases", &body).await;
-            assert_eq!(js.as_f64(), server, "{body}");
+    for language in ["en", "pt-BR"] {
+        for words in [3, 6, 7, 20] {
+            for number in [false, true] {
+                let js = client
+                    .execute(
+                        "return window.giropopsEntropy.passphrase(arguments[0], arguments[1], arguments[2]);",
+                        vec![json!(words), json!(number), json!(language)],
+                    )
+                    .await
+                    .unwrap();
+                let body = json!({"words": words, "include_number": number, "language": language});
+                let server = server_entropy(&app, "/api/v1/passphrases", &body).await;
+                assert_eq!(js.as_f64(), server, "{body}");
+            }
         }
     }
+    // The lists differ: 7 Portuguese words are not 7 English ones.
+    let js = client
+        .execute(
+            "return window.giropopsEntropy.passphrase(7, false, 'pt-BR');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(js.as_f64(), Some(77.0));
     // The comparison can fail: a policy one character longer is a different number.
     let js = client
         .execute(
@@ -593,7 +604,27 @@ async fn the_passphrase_tab_generates_and_copies_a_passphrase() {
             .as_deref(),
         Some("page")
     );
+    // Portuguese words on the Portuguese page; the select switches the list and the meter follows.
+    assert_eq!(meter_value(&client, "forca-frase").await, 66.0);
+    assert_eq!(prop(&client, "#idioma", "value").await, "pt-BR");
+    client
+        .execute(
+            "const s = document.getElementById('idioma'); s.value = 'en'; \
+             s.dispatchEvent(new Event('change', {bubbles: true}));",
+            vec![],
+        )
+        .await
+        .unwrap();
     assert_eq!(meter_value(&client, "forca-frase").await, 77.5);
+    client
+        .execute(
+            "const s = document.getElementById('idioma'); s.value = 'pt-BR'; \
+             s.dispatchEvent(new Event('change', {bubbles: true}));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(meter_value(&client, "forca-frase").await, 66.0);
 
     // Five words (keyboard on the slider), a number, "." as separator.
     let slider = client.find(Locator::Id("palavras")).await.unwrap();
@@ -607,13 +638,18 @@ async fn the_passphrase_tab_generates_and_copies_a_passphrase() {
     .collect();
     slider.send_keys(&keys).await.unwrap();
     assert_eq!(prop(&client, "#palavras-valor", "value").await, "5");
-    let five = server_entropy(&app, "/api/v1/passphrases", &json!({"words": 5})).await;
+    let five = server_entropy(
+        &app,
+        "/api/v1/passphrases",
+        &json!({"words": 5, "language": "pt-BR"}),
+    )
+    .await;
     assert_eq!(Some(meter_value(&client, "forca-frase").await), five);
     click(&client, "#incluir_numero").await;
     let expected = server_entropy(
         &app,
         "/api/v1/passphrases",
-        &json!({"words": 5, "include_number": true}),
+        &json!({"words": 5, "include_number": true, "language": "pt-BR"}),
     )
     .await
     .unwrap();

@@ -2,6 +2,7 @@
 
 use std::process::{Command, Output};
 
+use giropops_senhas::generator::Language;
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_giropops-senhas");
@@ -137,6 +138,21 @@ fn impossible_policies_exit_2_with_one_line() {
         vec!["passphrase", "--separator", "and"],
         vec!["generate", "--count", "0"],
         vec!["generate", "--bogus"],
+        vec!["passphrase", "--language", "fr"],
+        vec!["passphrase", "--language", "pt"],
+        vec!["generate", "--min-entropy", "900"],
+        vec!["generate", "--min-entropy", "0"],
+        vec!["generate", "--length", "8", "--min-entropy", "100"],
+        vec!["passphrase", "--language", "pt-BR", "--min-entropy", "221"],
+        vec![
+            "passphrase",
+            "--language",
+            "pt-BR",
+            "--words",
+            "5",
+            "--min-entropy",
+            "60",
+        ],
     ] {
         let out = run(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
@@ -182,6 +198,58 @@ fn passphrase_prints_words_from_the_eff_list() {
 }
 
 #[test]
+fn passphrase_in_portuguese_and_sized_by_entropy() {
+    let list: std::collections::HashSet<&str> = Language::PtBr.words().iter().copied().collect();
+    let out = run(&[
+        "passphrase",
+        "--language",
+        "pt-BR",
+        "--words",
+        "7",
+        "-n",
+        "5",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let phrases = lines(&out);
+    assert_eq!(phrases.len(), 5);
+    for p in &phrases {
+        let words: Vec<&str> = p.split('-').collect();
+        assert_eq!(words.len(), 7, "{p}");
+        assert!(words.iter().all(|w| list.contains(w)), "{p}");
+    }
+    let out = run(&["passphrase", "--language", "pt-BR", "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["entropy_bits"], 66.0, "6 words, 11 bits each");
+    // 80 bits: 8 Portuguese words (88 bits; 7 give 77), 7 English ones (90.5; 6 give 77.5).
+    let out = run(&[
+        "passphrase",
+        "--language",
+        "pt-BR",
+        "--min-entropy",
+        "80",
+        "--json",
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["entropy_bits"], 88.0, "{v}");
+    let phrase = v["passphrases"][0].as_str().unwrap();
+    assert_eq!(phrase.split('-').count(), 8, "{phrase}");
+    let out = run(&["passphrase", "--min-entropy", "80", "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["entropy_bits"], 90.5, "{v}");
+    // Passwords: the default policy reaches 100 bits at 16 characters.
+    let out = run(&["generate", "--min-entropy", "100", "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["passwords"][0].as_str().map(str::len), Some(16), "{v}");
+    assert!(v["entropy_bits"].as_f64().unwrap() >= 100.0, "{v}");
+    let out = run(&["generate", "--min-entropy", "900"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("900 bits") && stderr.contains("the most is"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn help_documents_every_option() {
     let out = run(&["generate", "--help"]);
     let help = String::from_utf8_lossy(&out.stdout);
@@ -199,6 +267,7 @@ fn help_documents_every_option() {
         "--exclude-ambiguous",
         "--exclude",
         "--symbols",
+        "--min-entropy",
         "--json",
     ] {
         assert!(help.contains(flag), "generate --help lacks {flag}");
@@ -211,6 +280,8 @@ fn help_documents_every_option() {
         "--capitalize",
         "--number",
         "--count",
+        "--language",
+        "--min-entropy",
         "--json",
     ] {
         assert!(help.contains(flag), "passphrase --help lacks {flag}");

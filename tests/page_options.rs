@@ -331,7 +331,16 @@ async fn the_passphrase_tab_generates_records_and_rejects() {
     let tab = app.get_text("/?modo=frase").await;
     assert!(tab.contains("id=\"form-frase\"") && !tab.contains("id=\"form-senha\""));
     assert!(tab.contains("<h2 id=\"gerar-titulo\">Gerar frase secreta</h2>"));
-    assert_eq!(meter(&tab, "forca-frase"), 77.5, "6 words by default");
+    // The Portuguese page offers Portuguese words first: 6 × 11 bits.
+    assert_eq!(
+        meter(&tab, "forca-frase"),
+        66.0,
+        "6 Portuguese words by default"
+    );
+    assert!(
+        tab.contains("<option value=\"pt-BR\" selected>"),
+        "pt-BR selected"
+    );
     let en = app.get_text("/?lang=en&modo=frase").await;
     for s in [
         "Generate a passphrase",
@@ -340,6 +349,7 @@ async fn the_passphrase_tab_generates_records_and_rejects() {
         "Capitalize words",
         "Include a number",
         "strong · 77.5 bits",
+        "<option value=\"en\" selected>",
     ] {
         assert!(en.contains(s), "{s} missing from the English tab");
     }
@@ -354,7 +364,8 @@ async fn the_passphrase_tab_generates_records_and_rejects() {
     let expected = v1_entropy(
         &app,
         "/api/v1/passphrases",
-        json!({"words": 5, "separator": "_", "capitalize": true, "include_number": true}),
+        json!({"words": 5, "separator": "_", "capitalize": true, "include_number": true,
+               "language": "pt-BR"}),
     )
     .await;
     for _ in 0..10 {
@@ -391,7 +402,32 @@ async fn the_passphrase_tab_generates_records_and_rejects() {
     let glued = secret(&app, &html);
     assert!(glued.chars().all(|c| c.is_ascii_lowercase()), "{glued}");
 
+    // Either list on either page: the select decides, and the meter follows the list.
+    let portuguese: std::collections::HashSet<&str> = giropops_senhas::generator::Language::PtBr
+        .words()
+        .iter()
+        .copied()
+        .collect();
+    for (path, idioma, bits) in [
+        ("/", "pt-BR", 66.0),
+        ("/", "en", 77.5),
+        ("/?lang=en", "pt-BR", 66.0),
+        ("/?lang=en", "en", 77.5),
+        ("/?lang=en", "", 77.5),
+    ] {
+        let (status, html) = post(&app, path, &[("modo", "frase"), ("idioma", idioma)]).await;
+        assert_eq!(status, 200, "{path} {idioma}: {html}");
+        let phrase = secret(&app, &html);
+        let in_portuguese = phrase.split('-').all(|w| portuguese.contains(w));
+        assert_eq!(in_portuguese, bits == 66.0, "{path} {idioma}: {phrase}");
+        assert_eq!(meter(&html, "forca-frase"), bits, "{path} {idioma}");
+    }
+
     let bad: &[(Fields, &str)] = &[
+        (
+            &[("modo", "frase"), ("idioma", "fr")],
+            "O campo idioma deve ser um destes: en, pt-BR.",
+        ),
         (
             &[("modo", "frase"), ("palavras", "2")],
             "O campo palavras deve ser um número inteiro entre 3 e 20.",

@@ -66,6 +66,26 @@ impl Strength {
     }
 }
 
+/// An entropy in bits inside an error: printed with one decimal, rounded *down*, so a figure below a target
+/// never reads as reaching it. Compared by bit pattern (never NaN: every entropy here is a `log2` of a count
+/// of at least 1), which makes the errors that carry it `Eq`.
+#[derive(Debug, Clone, Copy)]
+pub struct Bits(pub f64);
+
+impl PartialEq for Bits {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.to_bits() == other.0.to_bits()
+    }
+}
+
+impl Eq for Bits {}
+
+impl std::fmt::Display for Bits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.1}", (self.0 * 10.0).floor() / 10.0)
+    }
+}
+
 /// Entropy rounded to one decimal, as the API and the page show it.
 pub fn rounded(bits: f64) -> f64 {
     (bits * 10.0).round() / 10.0
@@ -104,5 +124,12 @@ mod tests {
         assert_eq!(Strength::from_bits(64.0), Strength::Strong);
         assert_eq!(Strength::from_bits(99.99), Strength::Strong);
         assert_eq!(Strength::from_bits(100.0), Strength::VeryStrong);
+    }
+
+    #[test]
+    fn bits_in_messages_round_down() {
+        assert_eq!(Bits(79.96).to_string(), "79.9");
+        assert_eq!(Bits(77.0).to_string(), "77.0");
+        assert_eq!(Bits(0.0).to_string(), "0.0");
     }
 }

@@ -2,24 +2,28 @@
 //!
 //! - [`policy`]: passwords over disjoint character classes with minimum counts, sampled *exactly* uniformly
 //!   over every string that satisfies the policy (the maximum-entropy choice), by rejection or by counting.
-//! - [`passphrase`]: words from the EFF large wordlist.
+//! - [`passphrase`]: words from the EFF large wordlist or, in Portuguese, the BIP-39 list ([`language`]).
 //! - [`entropy`]: `log2` of the exact number of possible secrets, and the strength labels.
 //! - `sampling`: unbiased draws from the injected CSPRNG.
+//! - [`target`]: the smallest length or word count whose exact entropy reaches a target.
 //!
 //! The legacy endpoints use [`Policy::legacy`]: letters always, digits and the 32 ASCII punctuation characters
 //! by flag, each included class at least once — the same distribution, and for a given RNG the same bytes, as
 //! before the module grew.
 
 pub mod entropy;
+pub mod language;
 pub mod passphrase;
 pub mod policy;
 pub mod printable;
 mod sampling;
+pub mod target;
 
 use rand::TryCryptoRng;
 use thiserror::Error;
 
 pub use entropy::Strength;
+pub use language::Language;
 pub use passphrase::PassphrasePolicy;
 pub use policy::{ClassKind, ClassOption, PasswordOptions, Policy};
 
@@ -66,10 +70,45 @@ pub enum PolicyError {
     WordsOutOfRange(i64),
     #[error("the separator may have at most {max} characters, none of them a letter, an invisible or a control character", max = passphrase::MAX_SEPARATOR_CHARS)]
     InvalidSeparator,
+    #[error("no {size} of this {noun} policy reaches {target} bits of entropy: the most is {max} bits", size = .what.size(), noun = .what.noun())]
+    EntropyUnreachable {
+        what: Sizing,
+        target: u32,
+        max: entropy::Bits,
+    },
+    #[error("a {noun} of this {size} has {actual} bits of entropy, below the {target} asked for", size = .what.size(), noun = .what.noun())]
+    EntropyBelowTarget {
+        what: Sizing,
+        target: u32,
+        actual: entropy::Bits,
+    },
     #[error(
         "these minimums need the slower exact counting sampler: at most {max_count} passwords of this policy per request (0: lower the minimums or the length)"
     )]
     TooMuchWork { max_count: usize },
+}
+
+/// What an entropy target sizes: a password's length or a passphrase's word count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sizing {
+    Password,
+    Passphrase,
+}
+
+impl Sizing {
+    fn size(self) -> &'static str {
+        match self {
+            Sizing::Password => "length",
+            Sizing::Passphrase => "word count",
+        }
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            Sizing::Password => "password",
+            Sizing::Passphrase => "passphrase",
+        }
+    }
 }
 
 #[derive(Debug, Error)]

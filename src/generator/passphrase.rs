@@ -1,15 +1,17 @@
-//! Passphrases: words drawn uniformly and independently from the EFF large wordlist (7,776 words, so
-//! `log2(7776) ≈ 12.925` bits each), joined by a separator, optionally capitalised, optionally with one digit
-//! appended to one word.
+//! Passphrases: words drawn uniformly and independently from one list — the EFF large wordlist (7,776 words, so
+//! `log2(7776) ≈ 12.925` bits each) or the BIP-39 Portuguese list (2,048 words, 11 bits each; see
+//! [`super::language`]) — joined by a separator, optionally capitalised, optionally with one digit appended to
+//! one word.
 //!
-//! The count of equally likely choices is `7776^words`, times `words · 10` with a digit (which word, which
-//! digit); capitalising adds nothing (it is not random). The entropy is `log2` of that count, computed like the
+//! The count of equally likely choices is `n^words` for a list of `n` words, times `words · 10` with a digit
+//! (which word, which digit); capitalising adds nothing (it is not random). The entropy is `log2` of that count, computed like the
 //! passwords'. A separator is at most 5 characters, none of them a letter (which could glue words into other
 //! words) and all printable ([`super::printable`]: no control, invisible, bidi or line-breaking character).
 
 use num_bigint::BigUint;
 use rand::TryCryptoRng;
 
+use super::language::Language;
 use super::sampling::Sampler;
 use super::{GenerationError, PolicyError};
 
@@ -18,7 +20,8 @@ pub const MAX_WORDS: usize = 20;
 pub const DEFAULT_WORDS: i64 = 6;
 pub const DEFAULT_SEPARATOR: &str = "-";
 pub const MAX_SEPARATOR_CHARS: usize = 5;
-/// The longest word of the EFF large wordlist, in bytes (ASCII; checked by a test).
+/// The longest word of either list, in bytes (ASCII; checked by a test): the EFF list's 9 (the Portuguese
+/// list's longest have 8).
 pub const MAX_WORD_BYTES: usize = 9;
 /// The longest passphrase in bytes: the most words, each of the longest, one digit, and separators of the most
 /// characters at 4 bytes each (UTF-8's longest).
@@ -40,7 +43,7 @@ pub fn check_separator(separator: &str) -> Result<(), PolicyError> {
 
 /// The EFF large wordlist (CC BY 3.0 US, Electronic Frontier Foundation), as shipped by `diceware_wordlists`.
 pub fn wordlist() -> &'static [&'static str] {
-    &diceware_wordlists::EFF_LONG_WORDLIST
+    Language::En.words()
 }
 
 /// A validated passphrase request.
@@ -50,6 +53,7 @@ pub struct PassphrasePolicy {
     separator: String,
     capitalize: bool,
     include_number: bool,
+    language: Language,
 }
 
 impl PassphrasePolicy {
@@ -69,16 +73,27 @@ impl PassphrasePolicy {
             separator: separator.to_owned(),
             capitalize,
             include_number,
+            language: Language::default(),
         })
+    }
+
+    /// The same policy over the words of `language` (English unless set).
+    pub fn with_language(mut self, language: Language) -> Self {
+        self.language = language;
+        self
     }
 
     pub fn words(&self) -> usize {
         self.words
     }
 
-    /// The number of equally likely choices: `7776^words` (`· words · 10` with a digit).
+    pub fn language(&self) -> Language {
+        self.language
+    }
+
+    /// The number of equally likely choices: `n^words` for the list's `n` words (`· words · 10` with a digit).
     pub fn count(&self) -> BigUint {
-        let mut n = BigUint::from(wordlist().len()).pow(self.words as u32);
+        let mut n = BigUint::from(self.language.words().len()).pow(self.words as u32);
         if self.include_number {
             n *= self.words * 10;
         }
@@ -93,7 +108,7 @@ impl PassphrasePolicy {
         &self,
         rng: &mut R,
     ) -> Result<String, GenerationError> {
-        let list = wordlist();
+        let list = self.language.words();
         let mut sampler = Sampler::new(rng);
         let mut words: Vec<String> = Vec::with_capacity(self.words);
         for _ in 0..self.words {
@@ -152,6 +167,60 @@ mod tests {
             assert!(p.generate(&mut rng).unwrap().len() <= MAX_PASSPHRASE_BYTES);
         }
         assert_eq!(MAX_PASSPHRASE_BYTES, 561);
+        let longest_pt = Language::PtBr.words().iter().map(|w| w.len()).max();
+        assert!(
+            longest_pt.is_some_and(|l| l <= MAX_WORD_BYTES),
+            "{longest_pt:?}"
+        );
+        let p = p.with_language(Language::PtBr);
+        for _ in 0..100 {
+            assert!(p.generate(&mut rng).unwrap().len() <= MAX_PASSPHRASE_BYTES);
+        }
+    }
+
+    #[test]
+    fn portuguese_entropy_is_exactly_eleven_bits_a_word() {
+        for words in MIN_WORDS..=MAX_WORDS {
+            let p = PassphrasePolicy::new(words as i64, "-", false, false)
+                .unwrap()
+                .with_language(Language::PtBr);
+            assert_eq!(p.count(), BigUint::from(2048u32).pow(words as u32));
+            assert_eq!(p.entropy_bits(), 11.0 * words as f64);
+            let with_digit = PassphrasePolicy::new(words as i64, "-", false, true)
+                .unwrap()
+                .with_language(Language::PtBr);
+            let expected = 11.0 * words as f64 + ((words * 10) as f64).log2();
+            assert!((with_digit.entropy_bits() - expected).abs() < 1e-9);
+        }
+        // 7 Portuguese words ≈ 6 English ones: 77 bits against 77.5.
+        let en = PassphrasePolicy::new(6, "-", false, false).unwrap();
+        assert!((en.entropy_bits() - 77.548).abs() < 1e-3);
+    }
+
+    #[test]
+    fn portuguese_passphrases_follow_the_options() {
+        let list: HashSet<&str> = Language::PtBr.words().iter().copied().collect();
+        let p = PassphrasePolicy::new(7, " ", true, true)
+            .unwrap()
+            .with_language(Language::PtBr);
+        let mut rng = StdRng::seed_from_u64(16);
+        for _ in 0..200 {
+            let phrase = p.generate(&mut rng).unwrap();
+            let parts: Vec<&str> = phrase.split(' ').collect();
+            assert_eq!(parts.len(), 7, "{phrase}");
+            assert_eq!(phrase.chars().filter(char::is_ascii_digit).count(), 1);
+            for part in parts {
+                let word = part.trim_end_matches(|c: char| c.is_ascii_digit());
+                assert!(
+                    word.starts_with(|c: char| c.is_ascii_uppercase()),
+                    "{phrase}"
+                );
+                assert!(
+                    list.contains(word.to_ascii_lowercase().as_str()),
+                    "{phrase}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -47,7 +47,8 @@ pub struct PassphrasesResponse {
             (`no_classes_enabled`, `minimums_exceed_length`, `class_emptied_by_exclusions`, \
             `minimum_for_disabled_class`, `invalid_symbol_set`, `too_much_work` (minimums that need the exact \
             counting sampler, for more passwords than fit ~1 ms of CPU: the message gives the count that fits), \
-            `invalid_length`, `invalid_integer`, \
+            `entropy_unreachable` (no length reaches `min_entropy_bits`: the message gives the most), \
+            `entropy_below_target` (the `length` given is below `min_entropy_bits`), `invalid_length`, `invalid_integer`, \
             `invalid_flag`, `invalid_string`, `unknown_field`, `body_not_object`)", body = ErrorBody),
     )
 )]
@@ -57,7 +58,7 @@ pub async fn passwords(
     JsonBody(request): JsonBody<PasswordsRequest>,
 ) -> Result<Json<PasswordsResponse>, Localized> {
     let fail = |e| Localized(e, lang);
-    let policy = request.options().policy().map_err(|e| fail(e.into()))?;
+    let policy = request.policy().map_err(fail)?;
     // Prepared once: the method, the counting table and the entropy serve all `count` passwords. A policy
     // whose counting work would pass the CPU budget is a 422 `too_much_work` before any is done.
     let generated = app
@@ -71,7 +72,8 @@ pub async fn passwords(
     }))
 }
 
-/// Generates passphrases from the EFF large wordlist (never recorded in the history).
+/// Generates passphrases from the EFF large wordlist or, with `language: "pt-BR"`, the BIP-39 Portuguese list
+/// (never recorded in the history).
 #[utoipa::path(
     post, path = "/api/v1/passphrases", tag = "v1",
     request_body(content = PassphrasesRequest, content_type = "application/json"),
@@ -80,8 +82,9 @@ pub async fn passwords(
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 413, description = "Body over 16 KiB", body = ErrorBody),
         (status = 415, description = "Content type is not JSON", body = ErrorBody),
-        (status = 422, description = "Invalid field (`invalid_integer`, `invalid_separator`, `invalid_flag`, \
-            `invalid_string`, `unknown_field`, `body_not_object`)", body = ErrorBody),
+        (status = 422, description = "Invalid field (`invalid_integer`, `invalid_separator`, `invalid_language`, \
+            `invalid_flag`, `invalid_string`, `unknown_field`, `body_not_object`), or a target no word count reaches \
+            (`entropy_unreachable`) or the `words` given fall short of (`entropy_below_target`)", body = ErrorBody),
     )
 )]
 pub async fn passphrases(

@@ -33,6 +33,8 @@ pub enum ApiError {
         max: usize,
     },
     InvalidString(&'static str),
+    /// A passphrase `language` (or the form's `idioma`) other than `en` and `pt-BR`.
+    InvalidLanguage(&'static str),
     UnknownField(String),
     /// A policy that no secret can satisfy; the code names the conflict.
     Policy(PolicyError),
@@ -75,6 +77,7 @@ impl ApiError {
             | ApiError::InvalidFlag(_)
             | ApiError::InvalidInteger { .. }
             | ApiError::InvalidString(_)
+            | ApiError::InvalidLanguage(_)
             | ApiError::UnknownField(_)
             | ApiError::Policy(_)
             | ApiError::InvalidFormField(_)
@@ -102,6 +105,7 @@ impl ApiError {
             ApiError::InvalidFlag(_) => "invalid_flag",
             ApiError::InvalidInteger { .. } => "invalid_integer",
             ApiError::InvalidString(_) => "invalid_string",
+            ApiError::InvalidLanguage(_) => "invalid_language",
             ApiError::UnknownField(_) => "unknown_field",
             ApiError::Policy(e) => match e {
                 PolicyError::LengthOutOfRange(_) => "invalid_length",
@@ -113,6 +117,8 @@ impl ApiError {
                 PolicyError::WordsOutOfRange(_) => "invalid_words",
                 PolicyError::InvalidSeparator => "invalid_separator",
                 PolicyError::TooMuchWork { .. } => "too_much_work",
+                PolicyError::EntropyUnreachable { .. } => "entropy_unreachable",
+                PolicyError::EntropyBelowTarget { .. } => "entropy_below_target",
             },
             ApiError::InvalidFormField(_) => "invalid_form_field",
             ApiError::DuplicateFormField(_) => "duplicate_form_field",

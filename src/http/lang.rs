@@ -5,6 +5,8 @@ use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use std::convert::Infallible;
 
+use crate::generator::Language;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
     #[default]
@@ -61,6 +63,14 @@ impl Lang {
         match self {
             Lang::Pt => "pt",
             Lang::En => "en",
+        }
+    }
+
+    /// The passphrase word list a page in this language offers first.
+    pub fn passphrase_language(self) -> Language {
+        match self {
+            Lang::Pt => Language::PtBr,
+            Lang::En => Language::En,
         }
     }
 

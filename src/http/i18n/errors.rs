@@ -3,8 +3,9 @@
 
 use super::super::error::ApiError;
 use super::super::lang::Lang;
+use crate::generator::entropy::Bits;
 use crate::generator::passphrase::{MAX_SEPARATOR_CHARS, MAX_WORDS, MIN_WORDS};
-use crate::generator::{ClassKind, MAX_LENGTH, MIN_LENGTH, PolicyError};
+use crate::generator::{ClassKind, Language, MAX_LENGTH, MIN_LENGTH, PolicyError, Sizing};
 
 pub fn message(error: &ApiError, lang: Lang) -> String {
     match lang {
@@ -31,6 +32,9 @@ pub fn english(error: &ApiError) -> String {
         }
         ApiError::InvalidFlag(field) => format!("field {field} must be a boolean"),
         ApiError::InvalidString(field) => format!("field {field} must be a string"),
+        ApiError::InvalidLanguage(field) => {
+            format!("field {field} must be one of {}", language_tags())
+        }
         ApiError::UnknownField(field) => format!("unknown field {field}"),
         // The generator's own wording, which the command line prints too.
         ApiError::Policy(e) => e.to_string(),
@@ -49,6 +53,11 @@ pub fn english(error: &ApiError) -> String {
         ApiError::GenerationFailed => "the server could not generate a password".into(),
         ApiError::Internal => "internal error".into(),
     }
+}
+
+/// `en, pt-BR`: the tags a passphrase language may have.
+fn language_tags() -> String {
+    Language::ALL.map(Language::tag).join(", ")
 }
 
 fn sentence(mut text: String) -> String {
@@ -77,6 +86,9 @@ fn portuguese(error: &ApiError) -> String {
         }
         ApiError::InvalidFlag(field) => format!("O campo {field} deve ser true ou false."),
         ApiError::InvalidString(field) => format!("O campo {field} deve ser um texto."),
+        ApiError::InvalidLanguage(field) => {
+            format!("O campo {field} deve ser um destes: {}.", language_tags())
+        }
         ApiError::UnknownField(field) => format!("Campo desconhecido: {field}."),
         ApiError::Policy(e) => policy_pt(e),
         ApiError::InvalidFormField(field) => format!("O campo {field} tem um valor inválido."),
@@ -137,7 +149,38 @@ fn policy_pt(e: &PolicyError) -> String {
         PolicyError::TooMuchWork { max_count } => format!(
             "Esses mínimos exigem o método exato por contagem, mais lento: no máximo {max_count} senhas com esta política por requisição (0: reduza os mínimos ou o tamanho)."
         ),
+        PolicyError::EntropyUnreachable { what, target, max } => {
+            let max = decimal_comma(*max);
+            match what {
+                Sizing::Password => format!(
+                    "Nenhum tamanho desta política chega a {target} bits de entropia: o máximo é {max} bits."
+                ),
+                Sizing::Passphrase => format!(
+                    "Nenhum número de palavras desta política chega a {target} bits de entropia: o máximo é {max} bits."
+                ),
+            }
+        }
+        PolicyError::EntropyBelowTarget {
+            what,
+            target,
+            actual,
+        } => {
+            let actual = decimal_comma(*actual);
+            match what {
+                Sizing::Password => format!(
+                    "Uma senha deste tamanho tem {actual} bits de entropia, menos que os {target} pedidos."
+                ),
+                Sizing::Passphrase => format!(
+                    "Uma frase secreta com este número de palavras tem {actual} bits de entropia, menos que os {target} pedidos."
+                ),
+            }
+        }
     }
+}
+
+/// Bits as written in Portuguese: `77,5`.
+fn decimal_comma(bits: Bits) -> String {
+    bits.to_string().replace('.', ",")
 }
 
 #[cfg(test)]
@@ -158,6 +201,17 @@ mod tests {
             ApiError::MalformedJson,
             ApiError::PayloadTooLarge(16_384),
             ApiError::Policy(PolicyError::NoClasses),
+            ApiError::InvalidLanguage("language"),
+            ApiError::Policy(PolicyError::EntropyUnreachable {
+                what: Sizing::Passphrase,
+                target: 300,
+                max: Bits(220.0),
+            }),
+            ApiError::Policy(PolicyError::EntropyBelowTarget {
+                what: Sizing::Password,
+                target: 100,
+                actual: Bits(52.46),
+            }),
             ApiError::RateLimited(3),
             ApiError::Internal,
         ] {

@@ -53,6 +53,10 @@ pub struct Texts {
     pub include_number: &'static str,
     pub generated_phrase: &'static str,
     pub phrase_note: &'static str,
+    /// The passphrase's word list: the select's label and its two options.
+    pub phrase_language: &'static str,
+    pub words_pt: &'static str,
+    pub words_en: &'static str,
     /// The strength words, weakest first.
     pub weak: &'static str,
     pub fair: &'static str,
@@ -109,7 +113,11 @@ pub const PT: Texts = Texts {
     capitalize: "Iniciais maiúsculas",
     include_number: "Incluir um número",
     generated_phrase: "Frase gerada:",
-    phrase_note: "Palavras da lista grande da EFF (em inglês), sorteadas pelo gerador criptográfico.",
+    phrase_note: "Palavras sorteadas pelo gerador criptográfico: em português, da lista BIP-39 (2.048 palavras, \
+        11 bits cada; 7 palavras ≈ 6 em inglês); em inglês, da lista grande da EFF (7.776 palavras, 12,9 bits cada).",
+    phrase_language: "Idioma das palavras:",
+    words_pt: "Português (BIP-39, 2.048 palavras)",
+    words_en: "Inglês (EFF, 7.776 palavras)",
     weak: "fraca",
     fair: "razoável",
     strong: "forte",
@@ -165,7 +173,11 @@ pub const EN: Texts = Texts {
     capitalize: "Capitalize words",
     include_number: "Include a number",
     generated_phrase: "Generated passphrase:",
-    phrase_note: "Words from the EFF large wordlist, drawn by the cryptographic generator.",
+    phrase_note: "Words drawn by the cryptographic generator: in English from the EFF large wordlist (7,776 words, \
+        12.9 bits each); in Portuguese from the BIP-39 list (2,048 words, 11 bits each; 7 words ≈ 6 English ones).",
+    phrase_language: "Word language:",
+    words_pt: "Portuguese (BIP-39, 2,048 words)",
+    words_en: "English (EFF, 7,776 words)",
     weak: "weak",
     fair: "fair",
     strong: "strong",

@@ -6,6 +6,9 @@ use std::fmt;
 
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::generator::Language;
 
 /// Longest free-text option accepted (`exclude`, `symbol_set`, `separator`, and the form's `excluir`,
 /// `simbolos`), in characters; the body limit bounds them anyway.
@@ -120,6 +123,38 @@ pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     T::deserialize(deserializer).map(Some)
 }
 
+/// A passphrase's word list: `en` (the EFF large wordlist) or `pt-BR` (the BIP-39 Portuguese list).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ToSchema)]
+pub enum LanguageTag {
+    #[default]
+    #[schema(rename = "en")]
+    En,
+    #[schema(rename = "pt-BR")]
+    PtBr,
+}
+
+/// Read as a string, then matched: serde_json reports a derived enum given `null` or a number as a syntax error,
+/// which would be a 400 `malformed_json` instead of the field's 422 `invalid_language`.
+impl<'de> Deserialize<'de> for LanguageTag {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let tag = String::deserialize(deserializer)?;
+        match Language::from_tag(&tag) {
+            Some(Language::En) => Ok(LanguageTag::En),
+            Some(Language::PtBr) => Ok(LanguageTag::PtBr),
+            None => Err(de::Error::custom("not a passphrase language")),
+        }
+    }
+}
+
+impl From<LanguageTag> for Language {
+    fn from(tag: LanguageTag) -> Self {
+        match tag {
+            LanguageTag::En => Language::En,
+            LanguageTag::PtBr => Language::PtBr,
+        }
+    }
+}
+
 pub const fn yes() -> bool {
     true
 }
@@ -151,6 +186,18 @@ mod tests {
         assert_eq!(digits("0012"), Some(12));
         for bad in ["", " 12", "-5", "1e3", "١٢", "１２", "1234567890"] {
             assert_eq!(digits(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn language_tags_are_the_generators() {
+        for language in Language::ALL {
+            let tag: LanguageTag =
+                serde_json::from_str(&format!("\"{}\"", language.tag())).unwrap();
+            assert_eq!(Language::from(tag), language);
+        }
+        for bad in ["\"pt\"", "\"pt-br\"", "\"EN\"", "null", "1"] {
+            assert!(serde_json::from_str::<LanguageTag>(bad).is_err(), "{bad}");
         }
     }
 

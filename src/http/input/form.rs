@@ -7,12 +7,12 @@ use serde::de::{self, Deserializer};
 use utoipa::ToSchema;
 
 use super::Input;
-use super::fields::{MAX_TEXT_CHARS, digits};
+use super::fields::{LanguageTag, MAX_TEXT_CHARS, digits};
 use super::legacy::{DEFAULT_API_LENGTH, invalid_length};
 use super::v1::{Length, Minimum, Words};
 use crate::generator::passphrase::{DEFAULT_SEPARATOR, DEFAULT_WORDS, check_separator};
 use crate::generator::policy::check_symbol_set;
-use crate::generator::{ClassOption, PassphrasePolicy, PasswordOptions, Policy};
+use crate::generator::{ClassOption, Language, PassphrasePolicy, PasswordOptions, Policy};
 use crate::http::error::ApiError;
 
 /// The form's fields as posted. Unknown fields are ignored; a repeated known field is a 422. Rules across fields
@@ -96,6 +96,11 @@ pub struct FormFields {
     #[serde(default, deserialize_with = "checkbox")]
     #[schema(value_type = Option<String>, pattern = "^(on|true|1)$", nullable = false)]
     pub incluir_numero: bool,
+    /// Passphrase: the word list, `pt-BR` (BIP-39 Portuguese) or `en` (EFF); empty or absent: the page's
+    /// language.
+    #[serde(default, deserialize_with = "optional")]
+    #[schema(value_type = Option<String>, pattern = "^(|en|pt-BR)$", nullable = false)]
+    pub idioma: Option<LanguageTag>,
 }
 
 impl Input for FormFields {
@@ -116,6 +121,7 @@ impl Input for FormFields {
         "separador",
         "capitalizar",
         "incluir_numero",
+        "idioma",
     ];
 
     fn invalid(field: &'static str) -> ApiError {
@@ -133,6 +139,7 @@ impl Input for FormFields {
                 min: Words::MIN,
                 max: Words::MAX,
             },
+            "idioma" => ApiError::InvalidLanguage(field),
             other => ApiError::InvalidFormField(other),
         }
     }
@@ -322,6 +329,8 @@ pub struct PhraseForm {
     pub separator: String,
     pub capitalize: bool,
     pub include_number: bool,
+    /// `None`: the page's language.
+    pub language: Option<Language>,
 }
 
 impl Default for PhraseForm {
@@ -331,18 +340,25 @@ impl Default for PhraseForm {
             separator: DEFAULT_SEPARATOR.to_owned(),
             capitalize: false,
             include_number: false,
+            language: None,
         }
     }
 }
 
 impl PhraseForm {
-    pub fn policy(&self) -> Result<PassphrasePolicy, ApiError> {
+    /// The word list chosen, or `page`'s when none was (a pt-BR page gives Portuguese words).
+    pub fn language_or(&self, page: Language) -> Language {
+        self.language.unwrap_or(page)
+    }
+
+    pub fn policy(&self, page: Language) -> Result<PassphrasePolicy, ApiError> {
         Ok(PassphrasePolicy::new(
             self.words,
             &self.separator,
             self.capitalize,
             self.include_number,
-        )?)
+        )?
+        .with_language(self.language_or(page)))
     }
 }
 
@@ -386,6 +402,7 @@ impl FormFields {
                 .unwrap_or_else(|| DEFAULT_SEPARATOR.to_owned()),
             capitalize: self.capitalizar,
             include_number: self.incluir_numero,
+            language: self.idioma.map(Language::from),
         }
     }
 

@@ -5,10 +5,12 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::Input;
-use super::fields::{Ranged, Text, present, yes};
-use crate::generator::passphrase::{DEFAULT_SEPARATOR, DEFAULT_WORDS, MAX_WORDS, MIN_WORDS};
+use super::fields::{LanguageTag, Ranged, Text, present, yes};
+use crate::generator::passphrase::{DEFAULT_SEPARATOR, MAX_WORDS, MIN_WORDS};
 use crate::generator::policy::DEFAULT_LENGTH;
-use crate::generator::{ClassOption, MAX_LENGTH, MIN_LENGTH, PassphrasePolicy, PasswordOptions};
+use crate::generator::{
+    ClassOption, MAX_LENGTH, MIN_LENGTH, PassphrasePolicy, PasswordOptions, Policy, target,
+};
 use crate::http::error::ApiError;
 
 /// Secrets per request.
@@ -17,6 +19,8 @@ pub type Length = Ranged<{ MIN_LENGTH as i64 }, { MAX_LENGTH as i64 }>;
 /// A class minimum: at most the longest password.
 pub type Minimum = Ranged<0, { MAX_LENGTH as i64 }>;
 pub type Words = Ranged<{ MIN_WORDS as i64 }, { MAX_WORDS as i64 }>;
+/// `min_entropy_bits`: a whole number of bits (the most any policy reaches is about 839).
+pub type MinEntropy = Ranged<1, 1024>;
 
 const fn one() -> Count {
     match Count::new(1) {
@@ -25,28 +29,15 @@ const fn one() -> Count {
     }
 }
 
-const fn default_length() -> Length {
-    match Length::new(DEFAULT_LENGTH) {
-        Some(length) => length,
-        None => panic!("the default length is in range"),
-    }
-}
-
-const fn default_words() -> Words {
-    match Words::new(DEFAULT_WORDS) {
-        Some(words) => words,
-        None => panic!("the default word count is in range"),
-    }
-}
-
 /// Request of `POST /api/v1/passwords`. Every field is optional.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
 #[schema(example = json!({"length": 20, "symbols": false, "min_digits": 3, "exclude_ambiguous": true, "count": 2}))]
 #[serde(deny_unknown_fields)]
 pub struct PasswordsRequest {
-    #[serde(default = "default_length")]
-    #[schema(value_type = u32, nullable = false, minimum = 4, maximum = 128, default = 16, required = false)]
-    pub length: Length,
+    /// Default 16; with `min_entropy_bits` and no `length`, the shortest length that reaches it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<u32>, nullable = false, minimum = 4, maximum = 128, default = 16)]
+    pub length: Option<Length>,
     #[serde(default = "yes")]
     #[schema(nullable = false, default = true, required = false)]
     pub lowercase: bool,
@@ -91,6 +82,12 @@ pub struct PasswordsRequest {
         pattern = "^[!-/:-@\\[-`{-~]*$"
     )]
     pub symbol_set: Option<Text>,
+    /// The least entropy wanted, in bits: without `length`, the shortest length whose exact entropy reaches it
+    /// (`entropy_unreachable` if none does, with the most the policy reaches); with `length`, a length below it
+    /// is `entropy_below_target`.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<u32>, nullable = false, minimum = 1, maximum = 1024)]
+    pub min_entropy_bits: Option<MinEntropy>,
     #[serde(default = "one")]
     #[schema(value_type = u32, nullable = false, minimum = 1, maximum = 100, default = 1, required = false)]
     pub count: Count,
@@ -110,6 +107,7 @@ impl Input for PasswordsRequest {
         "exclude_ambiguous",
         "exclude",
         "symbol_set",
+        "min_entropy_bits",
         "count",
     ];
 
@@ -128,10 +126,24 @@ impl Input for PasswordsRequest {
                 }
             }
             "exclude" | "symbol_set" => ApiError::InvalidString(field),
+            "min_entropy_bits" => invalid_min_entropy(),
             "count" => invalid_count(),
             flag => ApiError::InvalidFlag(flag),
         }
     }
+}
+
+fn invalid_min_entropy() -> ApiError {
+    ApiError::InvalidInteger {
+        field: "min_entropy_bits",
+        min: MinEntropy::MIN,
+        max: MinEntropy::MAX,
+    }
+}
+
+/// The target as the generator takes it (at most 1024: fits).
+fn min_bits(target: Option<MinEntropy>) -> Option<u32> {
+    target.map(|t| t.get() as u32)
 }
 
 fn invalid_count() -> ApiError {
@@ -150,7 +162,7 @@ impl PasswordsRequest {
             min: min.map(Minimum::as_usize),
         };
         PasswordOptions {
-            length: self.length.get(),
+            length: self.length.map_or(DEFAULT_LENGTH, Length::get),
             lowercase: class(self.lowercase, self.min_lowercase),
             uppercase: class(self.uppercase, self.min_uppercase),
             digits: class(self.digits, self.min_digits),
@@ -160,17 +172,31 @@ impl PasswordsRequest {
             symbol_set: self.symbol_set.as_ref().map(|set| set.0.clone()),
         }
     }
+
+    /// The policy: the options at the length given, or sized by `min_entropy_bits` ([`target`]).
+    pub fn policy(&self) -> Result<Policy, ApiError> {
+        Ok(target::password_policy(
+            &self.options(),
+            self.length.map(Length::get),
+            min_bits(self.min_entropy_bits),
+        )?)
+    }
 }
 
 /// Request of `POST /api/v1/passphrases`. Every field is optional.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
-#[schema(example = json!({"words": 5, "separator": " ", "capitalize": true, "include_number": true}))]
+#[schema(example = json!({"words": 7, "separator": " ", "capitalize": true, "include_number": true, "language": "pt-BR"}))]
 #[serde(deny_unknown_fields)]
 pub struct PassphrasesRequest {
-    /// Words from the EFF large wordlist (7,776 words, 12.925 bits each).
-    #[serde(default = "default_words")]
-    #[schema(value_type = u32, nullable = false, minimum = 3, maximum = 20, default = 6, required = false)]
-    pub words: Words,
+    /// Default 6; with `min_entropy_bits` and no `words`, the fewest words that reach it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<u32>, nullable = false, minimum = 3, maximum = 20, default = 6)]
+    pub words: Option<Words>,
+    /// The word list: `en` (default), the EFF large wordlist (7,776 words, 12.925 bits each), or `pt-BR`, the BIP-39
+    /// Portuguese list (2,048 lowercase ASCII words, 11 bits each). Anything else is `invalid_language`.
+    #[serde(default)]
+    #[schema(required = false)]
+    pub language: LanguageTag,
     /// Up to 5 printable characters, no letters: control, format (zero-width, bidi), line/paragraph separator,
     /// private-use, noncharacters and U+FFFD are refused with `invalid_separator`.
     #[serde(default, deserialize_with = "present")]
@@ -184,6 +210,11 @@ pub struct PassphrasesRequest {
     #[serde(default)]
     #[schema(nullable = false, default = false, required = false)]
     pub include_number: bool,
+    /// The least entropy wanted, in bits: without `words`, the fewest words whose exact entropy reaches it
+    /// (`entropy_unreachable` if none does); with `words`, too few is `entropy_below_target`.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<u32>, nullable = false, minimum = 1, maximum = 1024)]
+    pub min_entropy_bits: Option<MinEntropy>,
     #[serde(default = "one")]
     #[schema(value_type = u32, nullable = false, minimum = 1, maximum = 100, default = 1, required = false)]
     pub count: Count,
@@ -195,6 +226,8 @@ impl Input for PassphrasesRequest {
         "separator",
         "capitalize",
         "include_number",
+        "language",
+        "min_entropy_bits",
         "count",
     ];
 
@@ -206,6 +239,8 @@ impl Input for PassphrasesRequest {
                 max: Words::MAX,
             },
             "separator" => ApiError::InvalidString(field),
+            "language" => ApiError::InvalidLanguage(field),
+            "min_entropy_bits" => invalid_min_entropy(),
             "count" => invalid_count(),
             flag => ApiError::InvalidFlag(flag),
         }
@@ -218,11 +253,14 @@ impl PassphrasesRequest {
             .separator
             .as_ref()
             .map_or(DEFAULT_SEPARATOR, |s| s.0.as_str());
-        Ok(PassphrasePolicy::new(
-            self.words.get(),
-            separator,
-            self.capitalize,
-            self.include_number,
+        let build = |words| {
+            PassphrasePolicy::new(words, separator, self.capitalize, self.include_number)
+                .map(|p| p.with_language(self.language.into()))
+        };
+        Ok(target::passphrase_policy(
+            self.words.map(Words::get),
+            min_bits(self.min_entropy_bits),
+            build,
         )?)
     }
 }

@@ -67,7 +67,7 @@ pub async fn generate(State(app): State<AppState>, lang: Lang, request: Request)
     let service = app.service();
     let (result, mut page) = match parsed {
         PageRequest::Passphrase(phrase) => {
-            let result = match phrase.policy() {
+            let result = match phrase.policy(lang.passphrase_language()) {
                 Ok(policy) => service
                     .passphrase_recorded(&policy, Interface::Page)
                     .await

@@ -42,6 +42,8 @@ pub struct IndexPage {
     options_open: bool,
     password_meter: MeterView,
     phrase: PhraseForm,
+    /// The passphrase's word list as the select shows it: the one posted, else the page's (`pt-BR`, `en`).
+    phrase_language: &'static str,
     phrase_meter: MeterView,
     safe_symbols: &'static str,
     ambiguous: String,
@@ -143,7 +145,8 @@ impl IndexPage {
         // The slider shows 8–64; the meter describes what the form will post, i.e. the clamped length.
         let length = form.length.clamp(CONTROL_MIN, CONTROL_MAX);
         let shown = FormRequest { length, ..form };
-        let phrase_bits = phrase.policy().ok().map(|p| p.entropy_bits());
+        let page_words = lang.passphrase_language();
+        let phrase_bits = phrase.policy(page_words).ok().map(|p| p.entropy_bits());
         Self {
             lang: lang.html_tag(),
             lang_query: lang.query_value(),
@@ -157,6 +160,7 @@ impl IndexPage {
             options_open: options.is_set(),
             password_meter: MeterView::new(password_bits(shown, options), lang, t),
             phrase_meter: MeterView::new(phrase_bits, lang, t),
+            phrase_language: phrase.language_or(page_words).tag(),
             phrase,
             safe_symbols: std::str::from_utf8(SAFE_SYMBOLS).unwrap_or_default(),
             ambiguous: AMBIGUOUS

@@ -103,8 +103,37 @@ fn the_options_panel_and_the_passphrase_tab() {
             words: 8,
             separator: String::new(),
             capitalize: true,
-            include_number: false
+            include_number: false,
+            language: None,
         })
+    );
+}
+
+#[test]
+fn the_passphrase_language_is_optional_and_checked() {
+    let phrase = |idioma: &str| parse_page_form(&pairs(&[("modo", "frase"), ("idioma", idioma)]));
+    let language = |idioma| match phrase(idioma) {
+        Ok(PageRequest::Passphrase(form)) => Ok(form.language),
+        Ok(other) => panic!("{other:?}"),
+        Err(e) => Err(e),
+    };
+    assert_eq!(language("pt-BR"), Ok(Some(Language::PtBr)));
+    assert_eq!(language("en"), Ok(Some(Language::En)));
+    assert_eq!(language(""), Ok(None));
+    for bad in ["pt", "fr", "EN", "pt-br"] {
+        assert_eq!(
+            language(bad),
+            Err(ApiError::InvalidLanguage("idioma")),
+            "{bad}"
+        );
+    }
+    let unset = PhraseForm::default();
+    assert_eq!(unset.language_or(Language::PtBr), Language::PtBr);
+    let policy = unset.policy(Language::PtBr).unwrap();
+    assert_eq!(
+        policy.entropy_bits(),
+        66.0,
+        "6 Portuguese words, 11 bits each"
     );
 }
 
