@@ -3,6 +3,7 @@
 //! - [`policy`]: passwords over disjoint character classes with minimum counts, sampled *exactly* uniformly
 //!   over every string that satisfies the policy (the maximum-entropy choice), by rejection or by counting.
 //! - [`passphrase`]: words from the EFF large wordlist.
+//! - [`rules`]: passwords that follow a `passwordrules` string or a known site's rules, exactly uniform too.
 //! - [`entropy`]: `log2` of the exact number of possible secrets, and the strength labels.
 //! - `sampling`: unbiased draws from the injected CSPRNG.
 //!
@@ -14,6 +15,7 @@ pub mod entropy;
 pub mod passphrase;
 pub mod policy;
 pub mod printable;
+pub mod rules;
 mod sampling;
 
 use rand::TryCryptoRng;
@@ -70,6 +72,9 @@ pub enum PolicyError {
         "these minimums need the slower exact counting sampler: at most {max_count} passwords of this policy per request (0: lower the minimums or the length)"
     )]
     TooMuchWork { max_count: usize },
+    /// A `rules` string, `site` or their combination with other fields that cannot be honoured.
+    #[error(transparent)]
+    Rules(#[from] rules::RulesError),
 }
 
 #[derive(Debug, Error)]

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use super::lang::Lang;
 use crate::generator::PolicyError;
+use crate::generator::rules::RulesError;
 use crate::service::ServiceError;
 
 /// Errors a client can cause or see. Internal causes are logged where they happen, never echoed.
@@ -113,6 +114,7 @@ impl ApiError {
                 PolicyError::WordsOutOfRange(_) => "invalid_words",
                 PolicyError::InvalidSeparator => "invalid_separator",
                 PolicyError::TooMuchWork { .. } => "too_much_work",
+                PolicyError::Rules(e) => rules_code(e),
             },
             ApiError::InvalidFormField(_) => "invalid_form_field",
             ApiError::DuplicateFormField(_) => "duplicate_form_field",
@@ -159,6 +161,24 @@ impl ApiError {
                 .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         response
+    }
+}
+
+fn rules_code(e: &RulesError) -> &'static str {
+    match e {
+        RulesError::TooLong => "rules_too_long",
+        RulesError::TooManyRequired(_) => "rules_too_many_required",
+        RulesError::Syntax { .. } => "invalid_rules",
+        RulesError::LengthConflict { .. } => "rules_length_conflict",
+        RulesError::LengthOutsideRules { .. } => "length_outside_rules",
+        RulesError::MaxConsecutiveZero => "invalid_max_consecutive",
+        RulesError::RequiredSetEmpty(_) => "required_set_empty",
+        RulesError::NoCharacters => "rules_no_characters",
+        RulesError::RequiredExceedLength { .. } => "required_lines_exceed_length",
+        RulesError::Unsatisfiable(_) => "max_consecutive_unsatisfiable",
+        RulesError::Conflict(_) => "rules_conflict",
+        RulesError::SiteAndRules => "site_and_rules",
+        RulesError::UnknownSite(_) => "unknown_site",
     }
 }
 
