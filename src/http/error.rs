@@ -176,6 +176,7 @@ fn rules_code(e: &RulesError) -> &'static str {
         RulesError::NoCharacters => "rules_no_characters",
         RulesError::RequiredExceedLength { .. } => "required_lines_exceed_length",
         RulesError::Unsatisfiable(_) => "max_consecutive_unsatisfiable",
+        RulesError::TooMuchWork { .. } => "too_much_work",
         RulesError::Conflict(_) => "rules_conflict",
         RulesError::SiteAndRules => "site_and_rules",
         RulesError::UnknownSite(_) => "unknown_site",
@@ -190,6 +191,12 @@ impl std::fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
+
+impl From<RulesError> for ApiError {
+    fn from(e: RulesError) -> Self {
+        ApiError::Policy(PolicyError::Rules(e))
+    }
+}
 
 /// The one conversion of a policy the generator refuses: a 422 whose code names the conflict.
 impl From<PolicyError> for ApiError {

@@ -7,10 +7,11 @@
 //! - A password has the chosen length, at least one character of each `required` line (lines may overlap), and
 //!   no run of more than `max-consecutive` identical characters. Each such string is equally likely and
 //!   `entropy_bits` is `log2` of their exact number ([`count`] explains the counting).
-//! - Sampling: plain rejection (uniform characters, kept when every line is met) when at least 1 candidate in 16
-//!   is kept and there is no run limit; with a run limit, a uniform run-limited proposal by counting, kept when
-//!   every line is met, when at least 1 in 2 is kept; otherwise counting with every line enforced. All three are
-//!   exact; the choice only changes the speed.
+//! - Sampling: plain rejection (uniform characters, kept when every line and the run limit are met) when at
+//!   least 1 candidate in 16 is kept; else, with a run limit, a uniform run-limited proposal by counting, kept
+//!   when every line is met, when at least 1 in 2 is kept; otherwise counting with every line enforced. All
+//!   three are exact (a kept candidate is uniform over the valid strings, the proposal being uniform over a
+//!   superset); the choice only changes the speed.
 //!
 //! [`sites`] is the built-in table of known sites' rules.
 
@@ -77,6 +78,10 @@ pub enum RulesError {
     RequiredExceedLength { required: usize, length: usize },
     #[error("no password of length {0} meets max-consecutive with these characters")]
     Unsatisfiable(usize),
+    #[error(
+        "these rules need more counting work than a request may do: at most {max_count} passwords of them per request (0: shorten the length or simplify the rules)"
+    )]
+    TooMuchWork { max_count: usize },
     #[error("field {0} cannot be combined with rules or site")]
     Conflict(&'static str),
     #[error("send rules or site, not both")]
@@ -203,18 +208,15 @@ impl RulesPolicy {
 
     /// Whether `password` meets every rule (length, alphabet, each required line, runs).
     pub fn is_satisfied_by(&self, password: &[u8]) -> bool {
-        let longest_run = password
-            .chunk_by(|a, b| a == b)
-            .map(<[u8]>::len)
-            .max()
-            .unwrap_or(0);
         password.len() == self.length
             && password.iter().all(|c| self.alphabet.contains(c))
             && self
                 .lines
                 .iter()
                 .all(|&l| password.iter().any(|&c| c < 128 && l & (1u128 << c) != 0))
-            && self.max_consecutive.is_none_or(|k| longest_run <= k)
+            && self
+                .max_consecutive
+                .is_none_or(|k| runs_within(password, k))
     }
 
     fn k(&self) -> usize {
@@ -242,7 +244,7 @@ impl RulesPolicy {
     }
 
     /// Counts, chooses the sampler, and refuses (before sampling) what would cost more than a request may:
-    /// [`PolicyError::TooMuchWork`] with the number of passwords that fit.
+    /// [`RulesError::TooMuchWork`] with the number of passwords that fit.
     pub fn prepare_for(&self, count: usize) -> Result<PreparedRules<'_>, PolicyError> {
         self.prepare_bounded(Some(count))
     }
@@ -258,7 +260,7 @@ impl RulesPolicy {
         let setup = tables * (self.length + 1) * OPS_PER_TABLE_ROW * NS_PER_BIG_OP
             + (1usize << self.lines.len()) * 2 * NS_PER_BIG_OP;
         if count.is_some() && setup > budget {
-            return Err(PolicyError::TooMuchWork { max_count: 0 });
+            return Err(RulesError::TooMuchWork { max_count: 0 }.into());
         }
         let full = Counter::new(
             &self.alphabet,
@@ -273,14 +275,16 @@ impl RulesPolicy {
         }
         let proposal = Counter::new(&self.alphabet, &self.lines, 0, self.length, self.k())
             .map_err(|_| PolicyError::Rules(RulesError::Unsatisfiable(self.length)))?;
-        let acceptance = ratio(full.total(), proposal.total());
         let l = self.length;
-        let (method, per_password) = if !self.runs_limited() && acceptance >= MIN_ACCEPTANCE_PLAIN {
+        let any_string = BigUint::from(self.alphabet.len()).pow(l as u32);
+        let plain = ratio(full.total(), &any_string);
+        let acceptance = ratio(full.total(), proposal.total());
+        let (method, per_password) = if plain >= MIN_ACCEPTANCE_PLAIN {
             (
                 Method::Plain,
-                (l as f64 * NS_PER_PLAIN_CHAR as f64 / acceptance) as usize,
+                (l as f64 * NS_PER_PLAIN_CHAR as f64 / plain) as usize,
             )
-        } else if acceptance >= MIN_ACCEPTANCE_RUNS {
+        } else if self.runs_limited() && acceptance >= MIN_ACCEPTANCE_RUNS {
             let per_char = 2 * 2 * NS_PER_BIG_OP + NS_PER_BIG_DRAW;
             (
                 Method::Proposal(proposal),
@@ -297,7 +301,7 @@ impl RulesPolicy {
             let per_password = per_password.max(1);
             if setup.saturating_add(count.saturating_mul(per_password)) > budget {
                 let max_count = budget.saturating_sub(setup) / per_password;
-                return Err(PolicyError::TooMuchWork { max_count });
+                return Err(RulesError::TooMuchWork { max_count }.into());
             }
         }
         Ok(PreparedRules {
@@ -337,6 +341,11 @@ impl RulesPolicy {
     }
 }
 
+/// No run of more than `k` identical characters.
+fn runs_within(password: &[u8], k: usize) -> bool {
+    password.chunk_by(|a, b| a == b).all(|run| run.len() <= k)
+}
+
 fn length_range(parsed: &Parsed) -> Result<(usize, usize), RulesError> {
     let min = parsed
         .min_length
@@ -362,7 +371,7 @@ fn ratio(a: &BigUint, b: &BigUint) -> f64 {
 }
 
 enum Method {
-    /// Uniform characters, kept when every line is met (no run limit).
+    /// Uniform characters, kept when every line and the run limit are met.
     Plain,
     /// Uniform run-limited strings by counting, kept when every line is met.
     Proposal(Counter),
@@ -416,7 +425,7 @@ impl PreparedRules<'_> {
                     let candidate = (0..policy.length)
                         .map(|_| Ok(a[sampler.below(a.len())?]))
                         .collect::<Result<Vec<u8>, GenerationError>>()?;
-                    if meets(&candidate) {
+                    if meets(&candidate) && runs_within(&candidate, policy.k()) {
                         return Ok(candidate);
                     }
                 }

@@ -328,8 +328,9 @@ fn the_method_follows_the_acceptance() {
     );
     assert_eq!(
         method("required: upper; required: lower; max-consecutive: 2", 20),
-        "proposal"
+        "plain"
     );
+    assert_eq!(method("allowed: [abc]; max-consecutive: 1", 20), "proposal");
     assert_eq!(
         method(
             "required: [a]; required: [b]; required: [c]; allowed: ascii-printable",
@@ -410,5 +411,56 @@ fn sites_are_found_by_host_or_parent_domain() {
         "activision.com.example",
     ] {
         assert_eq!(sites::lookup(unknown), None, "{unknown}");
+    }
+}
+
+/// Measures the real cost next to the model's estimate: `cargo test --release --lib rules_cost -- --ignored
+/// --nocapture` (the constants at the top of `rules/mod.rs` come from it).
+#[test]
+#[ignore]
+fn rules_cost() {
+    let mut rng = StdRng::seed_from_u64(6);
+    for (text, length) in [
+        (
+            "minlength: 8; maxlength: 20; max-consecutive: 2; required: lower, upper; required: digit;",
+            20,
+        ),
+        (
+            "required: lower; required: upper; required: digit; allowed: ascii-printable",
+            20,
+        ),
+        (
+            "required: [ab]; required: [bc], digit; required: [!]; allowed: lower; max-consecutive: 1",
+            10,
+        ),
+        (
+            "required: [ab]; required: [bc], digit; required: [!]; allowed: lower; max-consecutive: 1",
+            128,
+        ),
+        (
+            "required: [a]; required: [b]; required: [c]; required: [d]; required: [e]; required: [f]; required: [g]; required: [h]; allowed: ascii-printable",
+            128,
+        ),
+        (
+            "required: upper; required: lower; required: digit; required: special; max-consecutive: 3",
+            128,
+        ),
+    ] {
+        let p = policy(text, Some(length));
+        let start = std::time::Instant::now();
+        let prepared = p.prepare().unwrap();
+        let setup = start.elapsed();
+        let start = std::time::Instant::now();
+        prepared.generate_many(100, &mut rng).unwrap();
+        let each = start.elapsed() / 100;
+        let admitted = match p.prepare_for(100) {
+            Ok(_) => 100,
+            Err(PolicyError::Rules(RulesError::TooMuchWork { max_count })) => max_count,
+            Err(e) => panic!("{e}"),
+        };
+        println!(
+            "{} L={length}: setup {setup:?}, per password {each:?}, model admits {admitted} of 100 ({text})",
+            prepared.method_name()
+        );
     }
 }

@@ -169,6 +169,9 @@ fn rules_pt(e: &RulesError) -> String {
         RulesError::Unsatisfiable(length) => format!(
             "Nenhuma senha de tamanho {length} respeita o max-consecutive com esses caracteres."
         ),
+        RulesError::TooMuchWork { max_count } => format!(
+            "Essas regras exigem mais contagem do que cabe numa requisição: no máximo {max_count} senhas com elas por requisição (0: reduza o tamanho ou simplifique as regras)."
+        ),
         RulesError::Conflict(field) => {
             format!("O campo {field} não pode ser usado junto com rules ou site.")
         }
