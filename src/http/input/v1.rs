@@ -25,13 +25,6 @@ const fn one() -> Count {
     }
 }
 
-const fn default_length() -> Length {
-    match Length::new(DEFAULT_LENGTH) {
-        Some(length) => length,
-        None => panic!("the default length is in range"),
-    }
-}
-
 const fn default_words() -> Words {
     match Words::new(DEFAULT_WORDS) {
         Some(words) => words,
@@ -44,9 +37,10 @@ const fn default_words() -> Words {
 #[schema(example = json!({"length": 20, "symbols": false, "min_digits": 3, "exclude_ambiguous": true, "count": 2}))]
 #[serde(deny_unknown_fields)]
 pub struct PasswordsRequest {
-    #[serde(default = "default_length")]
-    #[schema(value_type = u32, nullable = false, minimum = 4, maximum = 128, default = 16, required = false)]
-    pub length: Length,
+    /// Default 16; with `rules` or `site`, 20 clamped into the rules' `minlength`..`maxlength`.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<u32>, nullable = false, minimum = 4, maximum = 128, default = 16)]
+    pub length: Option<Length>,
     #[serde(default = "yes")]
     #[schema(nullable = false, default = true, required = false)]
     pub lowercase: bool,
@@ -94,6 +88,21 @@ pub struct PasswordsRequest {
     #[serde(default = "one")]
     #[schema(value_type = u32, nullable = false, minimum = 1, maximum = 100, default = 1, required = false)]
     pub count: Count,
+    /// Rules in the `passwordrules` syntax (`minlength`, `maxlength`, `required`, `allowed`,
+    /// `max-consecutive`), at most 1 KiB and 8 `required` lines. Combines with `length`, `exclude_ambiguous`,
+    /// `exclude` and `count` only (docs/rules.md).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(
+        value_type = Option<String>,
+        nullable = false,
+        max_length = 1024,
+        example = "minlength: 8; maxlength: 16; required: lower; required: upper; required: digit; max-consecutive: 2;"
+    )]
+    pub rules: Option<String>,
+    /// A domain whose rules are built in (Apple's table of 434 sites): the host, else its nearest parent domain.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable = false, max_length = 256, example = "apple.com")]
+    pub site: Option<Text>,
 }
 
 impl Input for PasswordsRequest {
@@ -111,6 +120,8 @@ impl Input for PasswordsRequest {
         "exclude",
         "symbol_set",
         "count",
+        "rules",
+        "site",
     ];
 
     fn invalid(field: &'static str) -> ApiError {
@@ -127,7 +138,7 @@ impl Input for PasswordsRequest {
                     max: Minimum::MAX,
                 }
             }
-            "exclude" | "symbol_set" => ApiError::InvalidString(field),
+            "exclude" | "symbol_set" | "rules" | "site" => ApiError::InvalidString(field),
             "count" => invalid_count(),
             flag => ApiError::InvalidFlag(flag),
         }
@@ -150,7 +161,7 @@ impl PasswordsRequest {
             min: min.map(Minimum::as_usize),
         };
         PasswordOptions {
-            length: self.length.get(),
+            length: self.length.map_or(DEFAULT_LENGTH, Length::get),
             lowercase: class(self.lowercase, self.min_lowercase),
             uppercase: class(self.uppercase, self.min_uppercase),
             digits: class(self.digits, self.min_digits),
