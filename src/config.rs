@@ -7,7 +7,6 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::generator::passphrase::{DEFAULT_SEPARATOR, DEFAULT_WORDS};
-use crate::generator::policy::DEFAULT_LENGTH;
 
 // The whole command line: a subcommand, or the server's settings. (No doc comment: clap would print it in
 // `--help`.)
@@ -43,9 +42,9 @@ const MAX_COUNT: u16 = 100;
 
 #[derive(Debug, Clone, Args)]
 pub struct GenerateArgs {
-    /// Password length (4–128).
-    #[arg(long, short = 'l', value_name = "N", default_value_t = DEFAULT_LENGTH, allow_negative_numbers = true)]
-    pub length: i64,
+    /// Password length (4–128; default 16, or 20 within the range of --rules/--site).
+    #[arg(long, short = 'l', value_name = "N", allow_negative_numbers = true)]
+    pub length: Option<i64>,
     /// How many passwords, one per line (1–100).
     #[arg(long, short = 'n', value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u16).range(1..=MAX_COUNT as i64))]
@@ -89,6 +88,18 @@ pub struct GenerateArgs {
     /// backtick or space, which break shells and configuration files).
     #[arg(long = "symbols", value_name = "CHARS", allow_hyphen_values = true)]
     pub symbol_set: Option<String>,
+    /// Follow these rules, in the passwordrules syntax (docs/rules.md); with --length, --count, --exclude and
+    /// --exclude-ambiguous only.
+    #[arg(
+        long,
+        value_name = "RULES",
+        conflicts_with = "site",
+        allow_hyphen_values = true
+    )]
+    pub rules: Option<String>,
+    /// Follow the built-in rules of this site (the host, else its nearest parent domain).
+    #[arg(long, value_name = "DOMAIN")]
+    pub site: Option<String>,
     /// Print the API v1 JSON ({"passwords": [...], "entropy_bits": ..., "strength": ...}).
     #[arg(long)]
     pub json: bool,
