@@ -415,7 +415,7 @@ fn sites_are_found_by_host_or_parent_domain() {
 }
 
 /// Measures the real cost next to the model's estimate: `cargo test --release --lib rules_cost -- --ignored
-/// --nocapture` (the constants at the top of `rules/mod.rs` come from it).
+/// --nocapture`, to compare with the cost model at the top of `rules/mod.rs`.
 #[test]
 #[ignore]
 fn rules_cost() {
