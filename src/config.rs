@@ -55,7 +55,8 @@ fn parse_language(tag: &str) -> Result<Language, String> {
 
 #[derive(Debug, Clone, Args)]
 pub struct GenerateArgs {
-    /// Password length (4–128; default 16, or with --min-entropy the shortest that reaches it).
+    /// Password length (4–128; default 16, or with --min-entropy the shortest that reaches it, or 20 within
+    /// the range of --rules/--site).
     #[arg(long, short = 'l', value_name = "N", allow_negative_numbers = true)]
     pub length: Option<i64>,
     /// How many passwords, one per line (1–100).
@@ -105,6 +106,18 @@ pub struct GenerateArgs {
     /// length below it is refused (exit 2).
     #[arg(long, value_name = "BITS", value_parser = clap::value_parser!(u32).range(1..=MAX_MIN_ENTROPY))]
     pub min_entropy: Option<u32>,
+    /// Follow these rules, in the passwordrules syntax (docs/rules.md); with --length, --count, --exclude and
+    /// --exclude-ambiguous only.
+    #[arg(
+        long,
+        value_name = "RULES",
+        conflicts_with = "site",
+        allow_hyphen_values = true
+    )]
+    pub rules: Option<String>,
+    /// Follow the built-in rules of this site (the host, else its nearest parent domain).
+    #[arg(long, value_name = "DOMAIN")]
+    pub site: Option<String>,
     /// Print the API v1 JSON ({"passwords": [...], "entropy_bits": ..., "strength": ...}).
     #[arg(long)]
     pub json: bool,

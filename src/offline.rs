@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::config::{GenerateArgs, PassphraseArgs};
 use crate::generator::policy::DEFAULT_LENGTH;
+use crate::generator::rules::{self, RulesError, RulesPolicy, sites};
 use crate::generator::{ClassOption, PassphrasePolicy, PasswordOptions, target};
 use crate::service::{self, Budget, Generated, ServiceError};
 
@@ -26,6 +27,9 @@ fn refuse(message: impl std::fmt::Display) -> ExitCode {
 }
 
 pub fn generate(args: &GenerateArgs) -> ExitCode {
+    if args.rules.is_some() || args.site.is_some() {
+        return generate_by_rules(args);
+    }
     let options = PasswordOptions {
         // Not read: the length is `args.length`, or what `--min-entropy` asks for.
         length: DEFAULT_LENGTH,
@@ -43,7 +47,44 @@ pub fn generate(args: &GenerateArgs) -> ExitCode {
     };
     // The user's own process: no per-request CPU budget.
     match service::passwords(&policy, usize::from(args.count), Budget::Unbounded) {
-        Ok(generated) => print(args.json, "passwords", generated),
+        Ok(generated) => print(args.json, "passwords", generated, None),
+        Err(e) => failed(e),
+    }
+}
+
+/// `--rules` / `--site`: the API's rules path, with the same refusals (as one line, exit 2).
+fn generate_by_rules(args: &GenerateArgs) -> ExitCode {
+    let (text, source) = match (&args.rules, &args.site) {
+        (Some(rules), _) => (rules.clone(), "request".to_owned()),
+        (None, Some(site)) => match sites::lookup(site) {
+            Some((domain, rules)) => (rules.to_owned(), format!("site:{domain}")),
+            None => return refuse(RulesError::UnknownSite(site.chars().take(64).collect())),
+        },
+        (None, None) => return refuse("--rules or --site is needed"),
+    };
+    let conflicts = [
+        ("--no-lowercase", args.no_lowercase),
+        ("--no-uppercase", args.no_uppercase),
+        ("--no-digits", args.no_digits),
+        ("--no-symbols", args.no_symbols),
+        ("--min-lowercase", args.min_lowercase.is_some()),
+        ("--min-uppercase", args.min_uppercase.is_some()),
+        ("--min-digits", args.min_digits.is_some()),
+        ("--min-symbols", args.min_symbols.is_some()),
+        ("--symbols", args.symbol_set.is_some()),
+        ("--min-entropy", args.min_entropy.is_some()),
+    ];
+    if let Some((flag, _)) = conflicts.iter().find(|(_, set)| *set) {
+        return refuse(RulesError::Conflict(flag));
+    }
+    let excluded = rules::excluded(args.exclude_ambiguous, &args.exclude);
+    let policy = match RulesPolicy::new(&text, excluded, args.length) {
+        Ok(policy) => policy,
+        Err(e) => return refuse(format_args!("impossible rules: {e}")),
+    };
+    match service::rules_passwords(&policy, usize::from(args.count), Budget::Unbounded) {
+        Ok(generated) => print(args.json, "passwords", generated, Some((text, source))),
+        Err(ServiceError::Policy(e)) => refuse(format_args!("impossible rules: {e}")),
         Err(e) => failed(e),
     }
 }
@@ -58,7 +99,7 @@ pub fn passphrase(args: &PassphraseArgs) -> ExitCode {
         Err(e) => return refuse(format_args!("impossible passphrase: {e}")),
     };
     match service::passphrases(&policy, usize::from(args.count)) {
-        Ok(generated) => print(args.json, "passphrases", generated),
+        Ok(generated) => print(args.json, "passphrases", generated, None),
         Err(e) => failed(e),
     }
 }
@@ -69,14 +110,24 @@ fn failed(e: ServiceError) -> ExitCode {
 }
 
 /// One secret per line, or the JSON document. A closed pipe (`| head -1`) is not an error worth a message.
-fn print(as_json: bool, key: &str, generated: Generated) -> ExitCode {
+/// `rules`: the rules string followed and where it came from, shown in the JSON as the API does.
+fn print(
+    as_json: bool,
+    key: &str,
+    generated: Generated,
+    rules: Option<(String, String)>,
+) -> ExitCode {
     let mut out = std::io::stdout().lock();
     let written = if as_json {
-        let document = json!({
+        let mut document = json!({
             key: generated.secrets,
             "entropy_bits": generated.rounded_bits(),
             "strength": generated.strength().as_str(),
         });
+        if let (Some((text, source)), Some(object)) = (rules, document.as_object_mut()) {
+            object.insert("rules".into(), text.into());
+            object.insert("rules_source".into(), source.into());
+        }
         writeln!(out, "{document}")
     } else {
         generated

@@ -4,6 +4,7 @@
 use thiserror::Error;
 
 use crate::generator::entropy::{Strength, rounded};
+use crate::generator::rules::RulesPolicy;
 use crate::generator::{GenerationError, PassphrasePolicy, Policy, PolicyError};
 use crate::metrics::{Interface, Metrics, SecretKind};
 use crate::store::{Operation, Recent, Store, StoreError};
@@ -53,6 +54,25 @@ pub fn passwords(policy: &Policy, count: usize, budget: Budget) -> Result<Genera
     let prepared = match budget {
         Budget::Request => policy.prepare_for(count)?,
         Budget::Unbounded => policy.prepare(),
+    };
+    let secrets = prepared
+        .generate_many(count, &mut rand::rngs::SysRng)
+        .inspect_err(log_generation)?;
+    Ok(Generated {
+        secrets,
+        entropy_bits: prepared.entropy_bits(),
+    })
+}
+
+/// `count` passwords that follow `rules`, uniformly among all they allow; counted once for all of them.
+pub fn rules_passwords(
+    rules: &RulesPolicy,
+    count: usize,
+    budget: Budget,
+) -> Result<Generated, ServiceError> {
+    let prepared = match budget {
+        Budget::Request => rules.prepare_for(count)?,
+        Budget::Unbounded => rules.prepare()?,
     };
     let secrets = prepared
         .generate_many(count, &mut rand::rngs::SysRng)
@@ -117,6 +137,18 @@ impl Service {
         interface: Interface,
     ) -> Result<Generated, ServiceError> {
         let generated = passwords(policy, count, Budget::Request)?;
+        self.count(SecretKind::Password, interface, generated.secrets.len());
+        Ok(generated)
+    }
+
+    /// `count` passwords following `rules`, counted; never recorded (API v1).
+    pub fn rules_passwords(
+        &self,
+        rules: &RulesPolicy,
+        count: usize,
+        interface: Interface,
+    ) -> Result<Generated, ServiceError> {
+        let generated = rules_passwords(rules, count, Budget::Request)?;
         self.count(SecretKind::Password, interface, generated.secrets.len());
         Ok(generated)
     }

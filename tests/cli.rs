@@ -104,6 +104,40 @@ fn generate_json_is_the_v1_shape() {
 }
 
 #[test]
+fn generate_follows_a_sites_rules() {
+    let out = run(&[
+        "generate",
+        "--site",
+        "www.activision.com",
+        "--count",
+        "20",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(doc["rules_source"], "site:activision.com");
+    for p in doc["passwords"].as_array().unwrap() {
+        let p = p.as_str().unwrap();
+        assert_eq!(p.len(), 20, "{p}");
+        assert!(
+            p.as_bytes().chunk_by(|a, b| a == b).all(|r| r.len() <= 2),
+            "{p}"
+        );
+        assert!(p.bytes().any(|b| b.is_ascii_digit()), "{p}");
+    }
+    let out = run(&[
+        "generate",
+        "--rules",
+        "allowed: [ab]; max-consecutive: 1",
+        "--length",
+        "6",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let line = lines(&out).pop().unwrap_or_default();
+    assert!(line == "ababab" || line == "bababa", "{line}");
+}
+
+#[test]
 fn impossible_policies_exit_2_with_one_line() {
     for args in [
         vec![
@@ -153,6 +187,18 @@ fn impossible_policies_exit_2_with_one_line() {
             "--min-entropy",
             "60",
         ],
+        vec!["generate", "--site", "example.com"],
+        vec!["generate", "--site", "apple.com", "--rules", "minlength: 8"],
+        vec!["generate", "--site", "apple.com", "--no-digits"],
+        vec![
+            "generate",
+            "--rules",
+            "minlength: 8; maxlength: 10",
+            "--length",
+            "12",
+        ],
+        vec!["generate", "--rules", "allowed: [a]; max-consecutive: 2"],
+        vec!["generate", "--rules", "minlenght: 8"],
     ] {
         let out = run(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
@@ -268,6 +314,8 @@ fn help_documents_every_option() {
         "--exclude",
         "--symbols",
         "--min-entropy",
+        "--rules",
+        "--site",
         "--json",
     ] {
         assert!(help.contains(flag), "generate --help lacks {flag}");

@@ -3,6 +3,8 @@
 //! - [`policy`]: passwords over disjoint character classes with minimum counts, sampled *exactly* uniformly
 //!   over every string that satisfies the policy (the maximum-entropy choice), by rejection or by counting.
 //! - [`passphrase`]: words from the EFF large wordlist or, in Portuguese, the BIP-39 list ([`language`]).
+//! - [`passphrase`]: words from the EFF large wordlist.
+//! - [`rules`]: passwords that follow a `passwordrules` string or a known site's rules, exactly uniform too.
 //! - [`entropy`]: `log2` of the exact number of possible secrets, and the strength labels.
 //! - `sampling`: unbiased draws from the injected CSPRNG.
 //! - [`target`]: the smallest length or word count whose exact entropy reaches a target.
@@ -16,6 +18,7 @@ pub mod language;
 pub mod passphrase;
 pub mod policy;
 pub mod printable;
+pub mod rules;
 mod sampling;
 pub mod target;
 
@@ -86,6 +89,9 @@ pub enum PolicyError {
         "these minimums need the slower exact counting sampler: at most {max_count} passwords of this policy per request (0: lower the minimums or the length)"
     )]
     TooMuchWork { max_count: usize },
+    /// A `rules` string, `site` or their combination with other fields that cannot be honoured.
+    #[error(transparent)]
+    Rules(#[from] rules::RulesError),
 }
 
 /// What an entropy target sizes: a password's length or a passphrase's word count.

@@ -23,6 +23,16 @@ pub struct PasswordsResponse {
     /// `weak` (< 40 bits), `fair` (< 64), `strong` (< 100), `very_strong` (≥ 100).
     #[schema(example = "very_strong")]
     pub strength: &'static str,
+    /// With `rules` or `site` only: the rules string followed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(
+        example = "minlength: 8; maxlength: 16; required: lower; required: upper; required: digit;"
+    )]
+    pub rules: Option<String>,
+    /// With `rules` or `site` only: `request`, or `site:<domain>` (the table's entry that matched).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "site:apple.com")]
+    pub rules_source: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -49,7 +59,11 @@ pub struct PassphrasesResponse {
             counting sampler, for more passwords than fit ~1 ms of CPU: the message gives the count that fits), \
             `entropy_unreachable` (no length reaches `min_entropy_bits`: the message gives the most), \
             `entropy_below_target` (the `length` given is below `min_entropy_bits`), `invalid_length`, `invalid_integer`, \
-            `invalid_flag`, `invalid_string`, `unknown_field`, `body_not_object`)", body = ErrorBody),
+            `invalid_flag`, `invalid_string`, `unknown_field`, `body_not_object`; with `rules` or `site`: \
+            `invalid_rules`, `rules_too_long`, `rules_too_many_required`, `rules_length_conflict`, \
+            `length_outside_rules`, `invalid_max_consecutive`, `required_set_empty`, `rules_no_characters`, \
+            `required_lines_exceed_length`, `max_consecutive_unsatisfiable`, `rules_conflict`, `site_and_rules`, \
+            `unknown_site`)", body = ErrorBody),
     )
 )]
 pub async fn passwords(
@@ -58,17 +72,34 @@ pub async fn passwords(
     JsonBody(request): JsonBody<PasswordsRequest>,
 ) -> Result<Json<PasswordsResponse>, Localized> {
     let fail = |e| Localized(e, lang);
+    let count = request.count.as_usize();
+    if let Some(rules) = request.rules().map_err(fail)? {
+        // Counted once for all `count` passwords, and refused (`too_much_work`) before any work past the budget.
+        let generated = app
+            .service()
+            .rules_passwords(&rules.policy, count, Interface::V1)
+            .map_err(|e| fail(e.into()))?;
+        return Ok(Json(PasswordsResponse {
+            entropy_bits: generated.rounded_bits(),
+            strength: generated.strength().as_str(),
+            passwords: generated.secrets,
+            rules: Some(rules.text),
+            rules_source: Some(rules.source),
+        }));
+    }
     let policy = request.policy().map_err(fail)?;
     // Prepared once: the method, the counting table and the entropy serve all `count` passwords. A policy
     // whose counting work would pass the CPU budget is a 422 `too_much_work` before any is done.
     let generated = app
         .service()
-        .passwords(&policy, request.count.as_usize(), Interface::V1)
+        .passwords(&policy, count, Interface::V1)
         .map_err(|e| fail(e.into()))?;
     Ok(Json(PasswordsResponse {
         entropy_bits: generated.rounded_bits(),
         strength: generated.strength().as_str(),
         passwords: generated.secrets,
+        rules: None,
+        rules_source: None,
     }))
 }
 

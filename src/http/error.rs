@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use super::lang::Lang;
 use crate::generator::PolicyError;
+use crate::generator::rules::RulesError;
 use crate::service::ServiceError;
 
 /// Errors a client can cause or see. Internal causes are logged where they happen, never echoed.
@@ -119,6 +120,7 @@ impl ApiError {
                 PolicyError::TooMuchWork { .. } => "too_much_work",
                 PolicyError::EntropyUnreachable { .. } => "entropy_unreachable",
                 PolicyError::EntropyBelowTarget { .. } => "entropy_below_target",
+                PolicyError::Rules(e) => rules_code(e),
             },
             ApiError::InvalidFormField(_) => "invalid_form_field",
             ApiError::DuplicateFormField(_) => "duplicate_form_field",
@@ -168,6 +170,25 @@ impl ApiError {
     }
 }
 
+fn rules_code(e: &RulesError) -> &'static str {
+    match e {
+        RulesError::TooLong => "rules_too_long",
+        RulesError::TooManyRequired(_) => "rules_too_many_required",
+        RulesError::Syntax { .. } => "invalid_rules",
+        RulesError::LengthConflict { .. } => "rules_length_conflict",
+        RulesError::LengthOutsideRules { .. } => "length_outside_rules",
+        RulesError::MaxConsecutiveZero => "invalid_max_consecutive",
+        RulesError::RequiredSetEmpty(_) => "required_set_empty",
+        RulesError::NoCharacters => "rules_no_characters",
+        RulesError::RequiredExceedLength { .. } => "required_lines_exceed_length",
+        RulesError::Unsatisfiable(_) => "max_consecutive_unsatisfiable",
+        RulesError::TooMuchWork { .. } => "too_much_work",
+        RulesError::Conflict(_) => "rules_conflict",
+        RulesError::SiteAndRules => "site_and_rules",
+        RulesError::UnknownSite(_) => "unknown_site",
+    }
+}
+
 /// What logs print: the English text.
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -176,6 +197,12 @@ impl std::fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
+
+impl From<RulesError> for ApiError {
+    fn from(e: RulesError) -> Self {
+        ApiError::Policy(PolicyError::Rules(e))
+    }
+}
 
 /// The one conversion of a policy the generator refuses: a 422 whose code names the conflict.
 impl From<PolicyError> for ApiError {

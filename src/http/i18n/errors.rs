@@ -5,6 +5,7 @@ use super::super::error::ApiError;
 use super::super::lang::Lang;
 use crate::generator::entropy::Bits;
 use crate::generator::passphrase::{MAX_SEPARATOR_CHARS, MAX_WORDS, MIN_WORDS};
+use crate::generator::rules::{MAX_REQUIRED_LINES, MAX_RULES_BYTES, RulesError, SyntaxError};
 use crate::generator::{ClassKind, Language, MAX_LENGTH, MIN_LENGTH, PolicyError, Sizing};
 
 pub fn message(error: &ApiError, lang: Lang) -> String {
@@ -175,6 +176,62 @@ fn policy_pt(e: &PolicyError) -> String {
                 ),
             }
         }
+        PolicyError::Rules(e) => rules_pt(e),
+    }
+}
+
+fn rules_pt(e: &RulesError) -> String {
+    match e {
+        RulesError::TooLong => format!("As regras passam do limite de {MAX_RULES_BYTES} bytes."),
+        RulesError::TooManyRequired(n) => {
+            format!("As regras têm {n} linhas required, mais que o máximo de {MAX_REQUIRED_LINES}.")
+        }
+        RulesError::Syntax { at, error } => format!(
+            "As regras não seguem a sintaxe passwordrules: no caractere {at}, esperava {}.",
+            expected_pt(*error)
+        ),
+        RulesError::LengthConflict { min, max } => format!(
+            "As regras não permitem nenhum tamanho entre {MIN_LENGTH} e {MAX_LENGTH} (minlength {min}, maxlength {max})."
+        ),
+        RulesError::LengthOutsideRules { length, min, max } => {
+            format!("O tamanho {length} está fora do intervalo das regras, de {min} a {max}.")
+        }
+        RulesError::MaxConsecutiveZero => "O max-consecutive deve ser pelo menos 1.".into(),
+        RulesError::RequiredSetEmpty(line) => {
+            format!("A linha required {line} não tem nenhum caractere que possa ser gerado.")
+        }
+        RulesError::NoCharacters => "As regras não deixam nenhum caractere para gerar.".into(),
+        RulesError::RequiredExceedLength { required, length } => format!(
+            "As regras têm {required} linhas required, mais do que cabe no tamanho {length}."
+        ),
+        RulesError::Unsatisfiable(length) => format!(
+            "Nenhuma senha de tamanho {length} respeita o max-consecutive com esses caracteres."
+        ),
+        RulesError::TooMuchWork { max_count } => format!(
+            "Essas regras exigem mais contagem do que cabe numa requisição: no máximo {max_count} senhas com elas por requisição (0: reduza o tamanho ou simplifique as regras)."
+        ),
+        RulesError::Conflict(field) => {
+            format!("O campo {field} não pode ser usado junto com rules ou site.")
+        }
+        RulesError::SiteAndRules => "Envie rules ou site, não os dois.".into(),
+        RulesError::UnknownSite(site) => {
+            format!("Não há regras embutidas para o site {site}: envie-as no campo rules.")
+        }
+    }
+}
+
+fn expected_pt(error: SyntaxError) -> &'static str {
+    match error {
+        SyntaxError::Property => {
+            "uma propriedade (minlength, maxlength, max-consecutive, required, allowed)"
+        }
+        SyntaxError::Colon => "':' depois da propriedade",
+        SyntaxError::Number => "um número",
+        SyntaxError::Class => {
+            "uma classe (upper, lower, digit, special, ascii-printable, unicode ou [...])"
+        }
+        SyntaxError::Semicolon => "';' entre as propriedades",
+        SyntaxError::SetEnd => "']' fechando o conjunto",
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod fields;
 pub mod form;
 pub mod legacy;
+pub mod rules;
 pub mod v1;
 
 use serde::de::DeserializeOwned;

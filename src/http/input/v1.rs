@@ -34,7 +34,8 @@ const fn one() -> Count {
 #[schema(example = json!({"length": 20, "symbols": false, "min_digits": 3, "exclude_ambiguous": true, "count": 2}))]
 #[serde(deny_unknown_fields)]
 pub struct PasswordsRequest {
-    /// Default 16; with `min_entropy_bits` and no `length`, the shortest length that reaches it.
+    /// Default 16; with `min_entropy_bits` and no `length`, the shortest length that reaches it; with `rules` or
+    /// `site`, 20 clamped into the rules' `minlength`..`maxlength`.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<u32>, nullable = false, minimum = 4, maximum = 128, default = 16)]
     pub length: Option<Length>,
@@ -91,6 +92,21 @@ pub struct PasswordsRequest {
     #[serde(default = "one")]
     #[schema(value_type = u32, nullable = false, minimum = 1, maximum = 100, default = 1, required = false)]
     pub count: Count,
+    /// Rules in the `passwordrules` syntax (`minlength`, `maxlength`, `required`, `allowed`,
+    /// `max-consecutive`), at most 1 KiB and 8 `required` lines. Combines with `length`, `exclude_ambiguous`,
+    /// `exclude` and `count` only (docs/rules.md).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(
+        value_type = Option<String>,
+        nullable = false,
+        max_length = 1024,
+        example = "minlength: 8; maxlength: 16; required: lower; required: upper; required: digit; max-consecutive: 2;"
+    )]
+    pub rules: Option<String>,
+    /// A domain whose rules are built in (Apple's table of 434 sites): the host, else its nearest parent domain.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable = false, max_length = 256, example = "apple.com")]
+    pub site: Option<Text>,
 }
 
 impl Input for PasswordsRequest {
@@ -109,6 +125,8 @@ impl Input for PasswordsRequest {
         "symbol_set",
         "min_entropy_bits",
         "count",
+        "rules",
+        "site",
     ];
 
     fn invalid(field: &'static str) -> ApiError {
@@ -125,7 +143,7 @@ impl Input for PasswordsRequest {
                     max: Minimum::MAX,
                 }
             }
-            "exclude" | "symbol_set" => ApiError::InvalidString(field),
+            "exclude" | "symbol_set" | "rules" | "site" => ApiError::InvalidString(field),
             "min_entropy_bits" => invalid_min_entropy(),
             "count" => invalid_count(),
             flag => ApiError::InvalidFlag(flag),
