@@ -199,6 +199,7 @@ fn impossible_policies_exit_2_with_one_line() {
         ],
         vec!["generate", "--rules", "allowed: [a]; max-consecutive: 2"],
         vec!["generate", "--rules", "minlenght: 8"],
+        vec!["generate", "--site", "apple.com", "--min-entropy", "80"],
     ] {
         let out = run(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");

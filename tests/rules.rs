@@ -135,6 +135,10 @@ async fn refusals_name_the_conflict() {
             "rules_conflict",
         ),
         (
+            json!({"site": "apple.com", "min_entropy_bits": 80}),
+            "rules_conflict",
+        ),
+        (
             json!({"rules": "minlength: 12; maxlength: 8"}),
             "rules_length_conflict",
         ),
