@@ -89,6 +89,9 @@ impl App {
             .env("BIND", "127.0.0.1")
             .env("PORT", "0")
             .env("LOG_FORMAT", "json")
+            // The tests written before the private history assert the course app's shared list; the tests
+            // of the private scope (tests/private_history.rs) pass HISTORY_SCOPE=private, which wins.
+            .env("HISTORY_SCOPE", "shared")
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
