@@ -6,8 +6,8 @@ mod view;
 pub use assets::asset;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::Response;
 
 use super::AppState;
 use super::body::read_form;
@@ -149,14 +149,15 @@ async fn error_page(
     page.into_response_with(e.status())
 }
 
-/// The page's "Limpar histórico" button: a plain form post (works without JavaScript), then back to the page's
-/// history (303, so a reload does not post again). Refused from another site's page and in the shared scope.
+/// The page's "Limpar histórico" button: a plain form post (works without JavaScript) answered with the page
+/// and its now empty history, as `POST /` answers with the page (posting again, on a reload, empties an empty
+/// list: harmless). Refused from another site's page and in the shared scope.
 #[utoipa::path(post, path = "/historico/limpar", tag = "page",
-    params(("lang" = Option<String>, Query, description = "`en` or `pt`: kept on the way back to the page")),
+    params(("lang" = Option<String>, Query, description = "`en` or `pt`: the page's language")),
     responses(
-        (status = 303, description = "Emptied; back to `/#historico`"),
-        (status = 403, description = "From another origin (`cross_origin`), or HISTORY_SCOPE=shared (`shared_history`)"),
-        (status = 503, description = "History store unreachable"),
+        (status = 200, description = "HTML page, the caller's history emptied", content_type = "text/html"),
+        (status = 403, description = "From another origin (`cross_origin`), or HISTORY_SCOPE=shared (`shared_history`)", body = super::error::ErrorBody),
+        (status = 503, description = "History store unreachable", body = super::error::ErrorBody),
     ))]
 pub async fn clear_history(
     State(app): State<AppState>,
@@ -170,9 +171,14 @@ pub async fn clear_history(
     if let Err(e) = app.service().clear(&caller.visitor).await {
         return ApiError::from(e).into_response_in(lang);
     }
-    let location = format!("/?lang={}#historico", lang.query_value());
-    match HeaderValue::from_str(&location) {
-        Ok(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
-        Err(_) => ApiError::Internal.into_response_in(lang),
-    }
+    let page = IndexPage::new(
+        &app,
+        lang,
+        &caller.visitor,
+        PAGE_DEFAULTS,
+        &OptionsForm::default(),
+        PhraseForm::default(),
+    )
+    .await;
+    page.into_response_with(StatusCode::OK)
 }
