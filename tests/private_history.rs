@@ -365,3 +365,9 @@ async fn the_embedded_store_drops_the_least_recently_used_list() {
         1.0
     );
 }
+
+#[tokio::test]
+async fn no_history_no_cookie() {
+    let app = App::start(&[("HISTORY_SCOPE", "private"), ("HISTORY_SIZE", "0")]);
+    assert_eq!(set_cookie(&app, &[]).await, None);
+}

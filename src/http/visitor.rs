@@ -85,7 +85,9 @@ impl FromRequestParts<AppState> for Caller {
             None => Visitor::Anonymous,
         };
         Ok(Caller {
-            without_cookie: matches!(visitor, Visitor::Anonymous),
+            // With HISTORY_SIZE=0 there is no list to keep: no cookie either.
+            without_cookie: matches!(visitor, Visitor::Anonymous)
+                && app.service().history_enabled(),
             visitor,
             secure,
         })
