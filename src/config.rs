@@ -135,7 +135,8 @@ pub struct ServeConfig {
           value_parser = clap::value_parser!(u16).range(0..=1000))]
     pub history_size: u16,
 
-    /// The history expires this long after its last write (e.g. `3600`, `30m`); off by default.
+    /// The history (each private list, or the shared one) expires this long after its last write (e.g. `3600`,
+    /// `30m`). Unset: 24 h in the private scope, never in the shared one.
     #[arg(long, env = "HISTORY_TTL", value_name = "HISTORY_TTL", value_parser = parse_timeout)]
     pub history_ttl: Option<Duration>,
 
@@ -150,7 +151,8 @@ pub struct ServeConfig {
     pub history_scope: HistoryScope,
 
     /// Private lists the embedded store keeps at most (one per browser); beyond it the least recently used
-    /// is dropped. Redis bounds itself (`maxmemory-policy volatile-lru`).
+    /// is dropped. Its memory is at most this × HISTORY_SIZE entries. Redis bounds itself (`maxmemory` with
+    /// `maxmemory-policy volatile-lru`).
     #[arg(long, env = "HISTORY_MAX_LISTS", value_name = "HISTORY_MAX_LISTS", default_value_t = 10_000,
           value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
     pub history_max_lists: u32,
