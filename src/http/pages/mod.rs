@@ -30,7 +30,10 @@ fn phrase_tab_requested(uri: &Uri) -> bool {
 #[utoipa::path(get, path = "/", tag = "page",
     params(("modo" = Option<String>, Query, description = "`frase` shows the passphrase tab"),
         ("lang" = Option<String>, Query, description = "`en` or `pt`: the page's language, over Accept-Language")),
-    responses((status = 200, description = "HTML page", content_type = "text/html")))]
+    responses((status = 200, description = "HTML page", content_type = "text/html",
+        headers(("Set-Cookie" = String, description = "HISTORY_SCOPE=private, to a browser without one: the history \
+            cookie `giropops-historico` (`__Host-giropops-historico` with `Secure` over HTTPS), 256 random bits in hex, \
+            `HttpOnly; SameSite=Lax; Path=/`")))))]
 pub async fn index(State(app): State<AppState>, lang: Lang, caller: Caller, uri: Uri) -> Response {
     let mut page = IndexPage::new(
         &app,
