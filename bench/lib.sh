@@ -26,7 +26,9 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 start_app() {
   local store=$1 binary=$2; shift 2
   port=$(free_port)
-  local env_app=(PORT="$port" BIND=127.0.0.1)
+  # HISTORY_SCOPE=shared: wrk sends no cookie, and in the private scope (the default) a cookieless POST writes
+  # nothing; the shared scope keeps every POST writing to Redis, the path the baseline measures.
+  local env_app=(PORT="$port" BIND=127.0.0.1 HISTORY_SCOPE="${BENCH_HISTORY_SCOPE:-shared}")
   if [[ $store == redis ]]; then
     local rport; rport=$(free_port)
     redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" >/dev/null &
@@ -48,7 +50,7 @@ start_app() {
 # load SECONDS [MAX_REQUESTS]: `wrk -t1 -c32` on $route; prints the requests done. wrk runs the whole
 # duration even when the cap stops it sending.
 load() {
-  BENCH_METHOD=$method BENCH_PATH=$route BENCH_BODY=$body BENCH_MAX_REQUESTS=${2:-2000000} \
+  BENCH_METHOD=$method BENCH_PATH=$route BENCH_BODY=$body BENCH_MAX_REQUESTS=${2:-2000000} BENCH_COOKIE=${BENCH_COOKIE:-} \
     wrk -t1 -c32 -d"$1"s -s bench/wrk.lua "http://127.0.0.1:$port$route" | sed -n 's/^BENCH_RESULT //p' \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])'
 }

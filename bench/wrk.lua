@@ -1,11 +1,13 @@
 -- wrk script of the benchmark (bench/bench.py). One prebuilt request per case, from the environment:
---   BENCH_METHOD, BENCH_PATH, BENCH_BODY (optional), BENCH_CONTENT_TYPE (optional),
+--   BENCH_METHOD, BENCH_PATH, BENCH_BODY (optional), BENCH_CONTENT_TYPE (optional), BENCH_COOKIE (optional: a
+--   returning browser's history cookie, `name=value`, for the private scope),
 --   BENCH_MAX_REQUESTS: cap on requests sent per wrk thread (the run stops at the cap or at -d, whichever first).
 -- done() prints one JSON line `BENCH_RESULT {...}` with counts and latency percentiles in microseconds.
 local method = os.getenv("BENCH_METHOD") or "GET"
 local path = os.getenv("BENCH_PATH") or "/"
 local body = os.getenv("BENCH_BODY")
 local content_type = os.getenv("BENCH_CONTENT_TYPE")
+local cookie = os.getenv("BENCH_COOKIE")
 local max_requests = tonumber(os.getenv("BENCH_MAX_REQUESTS") or "0")
 
 local prebuilt
@@ -13,6 +15,9 @@ local sent = 0
 
 function init(args)
   local headers = {}
+  if cookie and cookie ~= "" then
+    headers["Cookie"] = cookie
+  end
   if body and body ~= "" then
     headers["Content-Type"] = content_type or "application/json"
   else

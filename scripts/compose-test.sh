@@ -109,18 +109,30 @@ if ((ready)) && [[ -z $redis_container || -z $app_container ]]; then
   ready=0
 fi
 if ((ready)); then
-  body=$(curl -fsS --max-time 5 -X POST -H 'Content-Type: application/json' -d '{"tamanho": 20}' \
-    "http://127.0.0.1:$PORT/api/gerar-senha") || body=
+  # The private history (the default): the cookie GET / gives a browser, then that browser's list.
+  cookie=$(curl -fsS --max-time 5 -o /dev/null -D - "http://127.0.0.1:$PORT/" | tr -d '\r' \
+    | sed -n 's/^[Ss]et-[Cc]ookie: \(giropops-historico=[0-9a-f]*\);.*/\1/p' | head -1) || cookie=
+  if [[ -n $cookie ]]; then ok "GET / gives the browser its history cookie"
+  else bad "GET / set no history cookie"; fi
+  body=$(curl -fsS --max-time 5 -X POST -H 'Content-Type: application/json' -H "Cookie: $cookie" \
+    -d '{"tamanho": 20}' "http://127.0.0.1:$PORT/api/gerar-senha") || body=
   senha=$(printf '%s' "$body" | python3 -c 'import json,sys; print(json.load(sys.stdin)["senha"])' 2>/dev/null) || senha=
   if [[ ${#senha} == 20 ]]; then ok "POST /api/gerar-senha through the published port: a 20-character password"
   else bad "POST /api/gerar-senha: unexpected answer"; fi
-  # The history, read in the Redis container with the password from its secret file (never on a command line).
-  history=$("$P" exec "$redis_container" sh -c \
-    'REDISCLI_AUTH="$(cat /run/secrets/redis_password)" redis-cli --no-auth-warning LRANGE senhas 0 -1' 2>&1) || history=
-  if [[ -n $senha ]] && grep -qxF -- "$senha" <<< "$history"; then
-    ok "the password is in Redis' history (LRANGE senhas in container $redis_container)"
+  mine=$(curl -fsS --max-time 5 -H "Cookie: $cookie" "http://127.0.0.1:$PORT/api/senhas") || mine=
+  if [[ -n $senha ]] && grep -qF -- "\"senha\":\"$senha\"" <<< "$mine"; then
+    ok "the password comes back in that browser's history (through Redis)"
   else
-    bad "the password is not in Redis' history"
+    bad "the password is not in the browser's history"
+  fi
+  # In Redis, read in its container with the password from its secret file (never on a command line): one list
+  # under a derived key, and not the password in clear.
+  stored=$("$P" exec "$redis_container" sh -c \
+    'export REDISCLI_AUTH="$(cat /run/secrets/redis_password)"; for k in $(redis-cli --no-auth-warning --scan --pattern "senhas:privado:*"); do echo "key $k"; redis-cli --no-auth-warning LRANGE "$k" 0 -1; done' 2>&1) || stored=
+  if [[ -n $senha ]] && grep -q '^key senhas:privado:' <<< "$stored" && ! grep -qF -- "$senha" <<< "$stored"; then
+    ok "Redis holds the browser's list under a derived key, encrypted (container $redis_container)"
+  else
+    bad "Redis does not hold an encrypted private list"
   fi
   noauth=$("$P" exec "$redis_container" redis-cli PING 2>&1 || true)
   if grep -q NOAUTH <<< "$noauth"; then ok "Redis refuses commands without the password (NOAUTH)"

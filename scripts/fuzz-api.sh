@@ -143,10 +143,12 @@ EOF
   [[ $store == memory ]] && mutation_checks "$port"
   if [[ $store == redis ]]; then
     # The 5xx count must be able to see a 5xx: Redis paused, GET /api/senhas answers 503 (history
-    # unavailable) after REDIS_TIMEOUT, and http_requests_total must count it.
+    # unavailable) after REDIS_TIMEOUT, and http_requests_total must count it. With a history cookie (any 64 hex
+    # digits name a list): without one, the private scope answers [] without asking Redis.
     kill -STOP "$redis_pid"
     python3 -c 'import sys,urllib.request
-try: urllib.request.urlopen(sys.argv[1], timeout=10)
+req = urllib.request.Request(sys.argv[1], headers={"Cookie": "giropops-historico=" + "ab" * 32})
+try: urllib.request.urlopen(req, timeout=10)
 except Exception: pass' "http://127.0.0.1:$port/api/senhas"
     kill -CONT "$redis_pid"
     local after=0

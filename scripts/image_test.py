@@ -81,11 +81,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def http(method: str, url: str, body: dict | None = None, timeout: float = 5.0):
+def http(method: str, url: str, body: dict | None = None, timeout: float = 5.0, cookie: str | None = None):
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, method=method)
     if data is not None:
         req.add_header("Content-Type", "application/json")
+    if cookie:
+        req.add_header("Cookie", cookie)
     req.add_header("Connection", "close")
     try:
         with urllib.request.urlopen(req, timeout=timeout) as r:
@@ -351,16 +353,19 @@ def test_reproducible_packaging(tmp: Path, digests: dict, expect: dict):
 
 # ---------------------------------------------------------------------------------------------------- running
 def exercise(base: str, label: str) -> str | None:
-    """The course's API and page through the container. Returns the generated password."""
+    """The course's API and page through the container, as a browser would: the history cookie the page gives
+    (private scope, the default; none with HISTORY_SCOPE=shared) goes with every request. Returns the password."""
+    with urllib.request.urlopen(f"{base}/", timeout=5.0) as r:
+        cookie = (r.headers.get("Set-Cookie") or "").split(";", 1)[0] or None
     body = {"tamanho": 12, "incluir_numeros": True, "incluir_caracteres_especiais": True}
-    st, ct, raw = http("POST", f"{base}/api/gerar-senha", body)
+    st, ct, raw = http("POST", f"{base}/api/gerar-senha", body, cookie=cookie)
     senha = None
     try:
         senha = json.loads(raw).get("senha")
     except (ValueError, AttributeError):
         pass
     check(f"{label}: POST /api/gerar-senha -> 200 {{\"senha\": <12 chars>}}", st == 200 and isinstance(senha, str) and len(senha) == 12, f"{st} {raw[:200]!r}")
-    st, ct, raw = http("GET", f"{base}/api/senhas")
+    st, ct, raw = http("GET", f"{base}/api/senhas", cookie=cookie)
     try:
         lst = json.loads(raw)
     except ValueError:
@@ -446,7 +451,9 @@ def test_run_redis(tmp: Path, pm: Podman):
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and run([*cli, "PING"], check_rc=False).stdout.strip() != "PONG":
             time.sleep(0.1)
-        name = run_container(pm, "giropops-redis", port, ["-e", "REDIS_HOST=127.0.0.1", "-e", f"REDIS_PORT={rport}",
+        # The course's configuration: the shared list `senhas`, checked below as the original app wrote it.
+        name = run_container(pm, "giropops-redis", port, ["-e", "HISTORY_SCOPE=shared",
+                                                         "-e", "REDIS_HOST=127.0.0.1", "-e", f"REDIS_PORT={rport}",
                                                          "-e", "REDIS_PASSWORD_FILE=/run/secrets/redis_password",
                                                          "-v", f"{secret}:/run/secrets/redis_password:ro"])
         base = f"http://127.0.0.1:{port}"

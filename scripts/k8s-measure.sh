@@ -36,7 +36,8 @@ redis-server --port "$RP" --bind 127.0.0.1 --dir "$T" --save '' --appendonly yes
   --maxmemory 32mb --maxmemory-policy noeviction >"$T/redis.log" 2>&1 & pids+=($!); RPID=$!
 REDIS_EXPORTER_WEB_LISTEN_ADDRESS=127.0.0.1:$EP REDIS_ADDR=redis://127.0.0.1:$RP REDIS_PASSWORD=$PW \
   prometheus-redis-exporter >"$T/exporter.log" 2>&1 & pids+=($!); XPID=$!
-BIND=127.0.0.1 PORT=$AP LOG_FORMAT=json LOG_LEVEL=info HISTORY_SIZE=10 REDIS_HOST=127.0.0.1 REDIS_PORT=$RP \
+# HISTORY_SCOPE=shared: the load sends no cookie, and the shared scope keeps every POST writing to Redis.
+BIND=127.0.0.1 PORT=$AP LOG_FORMAT=json LOG_LEVEL=info HISTORY_SIZE=10 HISTORY_SCOPE=shared REDIS_HOST=127.0.0.1 REDIS_PORT=$RP \
   REDIS_PASSWORD_FILE=$T/pw SHUTDOWN_DELAY=0 "$BIN" serve >"$T/app.log" 2>&1 & pids+=($!); APID=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$AP/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 curl -fs "http://127.0.0.1:$AP/readyz" >/dev/null || { cat "$T/app.log"; exit 1; }

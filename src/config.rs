@@ -171,9 +171,37 @@ pub struct ServeConfig {
           value_parser = clap::value_parser!(u16).range(0..=1000))]
     pub history_size: u16,
 
-    /// The history expires this long after its last write (e.g. `3600`, `30m`); off by default.
+    /// The history (each private list, or the shared one) expires this long after its last write (e.g. `3600`,
+    /// `30m`). Unset: 24 h in the private scope, never in the shared one.
     #[arg(long, env = "HISTORY_TTL", value_name = "HISTORY_TTL", value_parser = parse_timeout)]
     pub history_ttl: Option<Duration>,
+
+    /// Whose history a visitor sees: `private` (each browser its own list, encrypted, behind a cookie) or
+    /// `shared` (the course app's one list `senhas`, visible to everyone).
+    #[arg(
+        long,
+        env = "HISTORY_SCOPE",
+        value_name = "HISTORY_SCOPE",
+        default_value = "private"
+    )]
+    pub history_scope: HistoryScope,
+
+    /// Private lists the embedded store keeps at most (one per browser); beyond it the least recently used
+    /// is dropped. Its memory is at most this × HISTORY_SIZE entries. Redis bounds itself (`maxmemory` with
+    /// `maxmemory-policy volatile-lru`).
+    #[arg(long, env = "HISTORY_MAX_LISTS", value_name = "HISTORY_MAX_LISTS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    pub history_max_lists: u32,
+
+    /// When the history cookie gets `Secure` and the `__Host-` prefix: `auto` (the request came over HTTPS
+    /// through a TRUSTED_PROXIES proxy, `X-Forwarded-Proto: https`) or `always`.
+    #[arg(
+        long,
+        env = "COOKIE_SECURE",
+        value_name = "COOKIE_SECURE",
+        default_value = "auto"
+    )]
+    pub cookie_secure: CookieSecure,
 
     /// Longest time a request may take, once its body has arrived (BODY_READ_TIMEOUT bounds that), before it is
     /// answered with 503.
@@ -370,6 +398,39 @@ pub struct HealthcheckConfig {
     /// Give up after this long.
     #[arg(long, value_name = "TIMEOUT", default_value = "2s", value_parser = parse_timeout)]
     pub timeout: Duration,
+}
+
+/// Whose history a visitor sees (HISTORY_SCOPE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryScope {
+    /// Each browser its own list, under a cookie's secret (the default: a history visible to all leaks).
+    Private,
+    /// The course app's behaviour: one plaintext list, `senhas`, for everyone.
+    Shared,
+}
+
+/// When the history cookie is marked `Secure` (COOKIE_SECURE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CookieSecure {
+    /// Only when a trusted proxy says the request came over HTTPS: a `Secure` cookie set over plain HTTP
+    /// would never come back, and the history would be lost on every page.
+    Auto,
+    Always,
+}
+
+/// The private history expires this long after its last write when HISTORY_TTL is unset: a browser's list is
+/// not kept forever for a visitor who never comes back.
+pub const PRIVATE_HISTORY_DEFAULT_TTL: Duration = Duration::from_secs(24 * 3600);
+
+impl ServeConfig {
+    /// HISTORY_TTL, or the private scope's default.
+    pub fn effective_history_ttl(&self) -> Option<Duration> {
+        match (self.history_ttl, self.history_scope) {
+            (Some(ttl), _) => Some(ttl),
+            (None, HistoryScope::Private) => Some(PRIVATE_HISTORY_DEFAULT_TTL),
+            (None, HistoryScope::Shared) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -10,7 +10,7 @@ use prometheus_client::metrics::{MetricType, TypedMetric};
 use prometheus_client::registry::Registry;
 
 // One direction only: metrics reads the store's types and counters, the store never imports metrics.
-use crate::store::{Operation, OperationsInFlight, SkipReason};
+use crate::store::{ListsEvicted, Operation, OperationsInFlight, SkipReason};
 
 pub mod exposition;
 pub use exposition::Format;
@@ -113,8 +113,9 @@ pub const REVISION: &str = match option_env!("GIROPOPS_REVISION") {
 };
 
 impl Metrics {
-    /// The registry of a server whose store counts its operations in `store_in_flight`.
-    pub fn new(store_in_flight: OperationsInFlight) -> Self {
+    /// The registry of a server whose store counts its operations in `store_in_flight` and the private lists
+    /// it dropped in `lists_evicted`.
+    pub fn new(store_in_flight: OperationsInFlight, lists_evicted: ListsEvicted) -> Self {
         let mut registry = Registry::default();
         let passwords_generated = Counter::default();
         registry.register(
@@ -147,6 +148,11 @@ impl Metrics {
             "History store operations waiting for an answer",
             StoreInFlightGauge(store_in_flight),
         );
+        registry.register(
+            "giropops_history_lists_evicted",
+            "Private history lists the embedded store dropped at HISTORY_MAX_LISTS (least recently used first)",
+            ListsEvictedCounter(lists_evicted),
+        );
         let connections_evicted = Counter::default();
         registry.register(
             "giropops_connections_evicted",
@@ -160,7 +166,12 @@ impl Metrics {
             store_errors.clone(),
         );
         // Present from the start at 0, so rate() and alerts see a series before the first failure.
-        for operation in [Operation::Push, Operation::Recent, Operation::Ping] {
+        for operation in [
+            Operation::Push,
+            Operation::Recent,
+            Operation::Clear,
+            Operation::Ping,
+        ] {
             let _ = store_errors
                 .get_or_create(&OperationLabels {
                     operation: operation.as_str(),
@@ -274,7 +285,7 @@ impl Drop for InFlight<'_> {
 /// A registry for a process without a store to watch: `giropops_store_operations_in_flight` stays 0.
 impl Default for Metrics {
     fn default() -> Self {
-        Self::new(OperationsInFlight::default())
+        Self::new(OperationsInFlight::default(), ListsEvicted::default())
     }
 }
 
@@ -290,6 +301,25 @@ impl TypedMetric for StoreInFlightGauge {
 impl EncodeMetric for StoreInFlightGauge {
     fn encode(&self, mut encoder: MetricEncoder) -> Result<(), std::fmt::Error> {
         encoder.encode_gauge(&self.0.get())
+    }
+
+    fn metric_type(&self) -> MetricType {
+        Self::TYPE
+    }
+}
+
+/// `giropops_history_lists_evicted_total`: a counter read from the embedded store's own count at scrape time.
+#[derive(Debug)]
+struct ListsEvictedCounter(ListsEvicted);
+
+impl TypedMetric for ListsEvictedCounter {
+    const TYPE: MetricType = MetricType::Counter;
+}
+
+impl EncodeMetric for ListsEvictedCounter {
+    fn encode(&self, mut encoder: MetricEncoder) -> Result<(), std::fmt::Error> {
+        encoder
+            .encode_counter::<prometheus_client::encoding::NoLabelSet, _, u64>(&self.0.get(), None)
     }
 
     fn metric_type(&self) -> MetricType {

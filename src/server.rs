@@ -58,7 +58,8 @@ pub enum ServeError {
 pub fn build_state(config: &ServeConfig, target: &StoreTarget) -> Result<AppState, ServeError> {
     let limits = HistoryLimits {
         size: usize::from(config.history_size),
-        ttl: config.history_ttl,
+        ttl: config.effective_history_ttl(),
+        max_lists: config.history_max_lists as usize,
     };
     let store = Store::new(
         target,
@@ -68,7 +69,7 @@ pub fn build_state(config: &ServeConfig, target: &StoreTarget) -> Result<AppStat
             max_in_flight: config.redis_max_in_flight as usize,
         },
     )?;
-    let metrics = Metrics::new(store.operations_in_flight());
+    let metrics = Metrics::new(store.operations_in_flight(), store.lists_evicted());
     match target {
         StoreTarget::Memory => tracing::info!(
             "history: embedded in-memory store (set REDIS_URL or REDIS_HOST to use Redis)"

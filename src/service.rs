@@ -1,6 +1,8 @@
 //! What the service does, whatever asks: generate secrets (counted in the metrics), record them in the history,
 //! read the history back. The HTTP handlers and the command line call these; neither re-creates them.
 
+pub mod private;
+
 use thiserror::Error;
 
 use crate::generator::entropy::{Strength, rounded};
@@ -8,6 +10,7 @@ use crate::generator::rules::RulesPolicy;
 use crate::generator::{GenerationError, PassphrasePolicy, Policy, PolicyError};
 use crate::metrics::{Interface, Metrics, SecretKind};
 use crate::store::{Operation, Recent, Store, StoreError};
+pub use private::{PrivateList, Visitor, VisitorSecret};
 
 #[derive(Debug, Error)]
 pub enum ServiceError {
@@ -19,6 +22,9 @@ pub enum ServiceError {
     Generation(#[from] GenerationError),
     #[error("the history store is unavailable")]
     HistoryUnavailable,
+    /// HISTORY_SCOPE=shared: nobody may wipe everyone's list.
+    #[error("the shared history cannot be cleared")]
+    SharedHistory,
 }
 
 /// Secrets from one policy, with the entropy each one has.
@@ -101,6 +107,21 @@ fn log_generation(e: &GenerationError) {
     tracing::error!(error = %e, "secret generation failed");
 }
 
+/// The entries of a private list that open under its key; the others are counted, never shown.
+fn open_all(list: &PrivateList, sealed: Vec<Vec<u8>>) -> Recent {
+    let mut recent = Recent {
+        entries: Vec::with_capacity(sealed.len()),
+        ..Recent::default()
+    };
+    for entry in sealed {
+        match list.open(&entry) {
+            Some(secret) => recent.entries.push(secret),
+            None => recent.undecryptable += 1,
+        }
+    }
+    recent
+}
+
 /// The service with its history and metrics.
 pub struct Service {
     store: Store,
@@ -171,13 +192,14 @@ impl Service {
         &self,
         policy: &Policy,
         interface: Interface,
+        visitor: &Visitor,
     ) -> Result<String, ServiceError> {
         let password = policy
             .prepare_for(1)?
             .generate(&mut rand::rngs::SysRng)
             .inspect_err(log_generation)?;
         self.count(SecretKind::Password, interface, 1);
-        self.record(&password).await;
+        self.record(visitor, &password).await;
         Ok(password)
     }
 
@@ -186,12 +208,13 @@ impl Service {
         &self,
         policy: &PassphrasePolicy,
         interface: Interface,
+        visitor: &Visitor,
     ) -> Result<String, ServiceError> {
         let phrase = policy
             .generate(&mut rand::rngs::SysRng)
             .inspect_err(log_generation)?;
         self.count(SecretKind::Passphrase, interface, 1);
-        self.record(&phrase).await;
+        self.record(visitor, &phrase).await;
         Ok(phrase)
     }
 
@@ -200,18 +223,43 @@ impl Service {
         self.metrics.secrets_generated(kind, interface, n as u64);
     }
 
-    async fn record(&self, secret: &str) {
-        if let Err(e) = self.store.push(secret).await {
+    /// Into the visitor's list: the shared one as is, a private one sealed (one AEAD seal); a visitor without a
+    /// cookie records nothing.
+    async fn record(&self, visitor: &Visitor, secret: &str) {
+        if !self.history_enabled {
+            return;
+        }
+        let result = match visitor {
+            Visitor::Anonymous => return,
+            Visitor::Shared => self.store.push(secret).await,
+            Visitor::Private(list) => match list.seal(secret) {
+                Ok(sealed) => self.store.push_to(list.store_key(), sealed).await,
+                Err(e) => {
+                    log_generation(&e);
+                    return;
+                }
+            },
+        };
+        if let Err(e) = result {
             self.store_failed(Operation::Push, &e);
         }
     }
 
-    /// The history, newest first; empty when disabled.
-    pub async fn recent(&self) -> Result<Vec<String>, ServiceError> {
+    /// The visitor's history, newest first; empty when disabled or without a cookie.
+    pub async fn recent(&self, visitor: &Visitor) -> Result<Vec<String>, ServiceError> {
         if !self.history_enabled {
             return Ok(Vec::new());
         }
-        match self.store.recent().await {
+        let recent = match visitor {
+            Visitor::Anonymous => return Ok(Vec::new()),
+            Visitor::Shared => self.store.recent().await,
+            Visitor::Private(list) => self
+                .store
+                .recent_of(list.store_key())
+                .await
+                .map(|sealed| open_all(list, sealed)),
+        };
+        match recent {
             Ok(recent) => {
                 self.count_skipped(&recent);
                 Ok(recent.entries)
@@ -220,6 +268,18 @@ impl Service {
                 self.store_failed(Operation::Recent, &e);
                 Err(ServiceError::HistoryUnavailable)
             }
+        }
+    }
+
+    /// Empties the visitor's own list. The shared list is refused; without a cookie there is nothing to empty.
+    pub async fn clear(&self, visitor: &Visitor) -> Result<(), ServiceError> {
+        match visitor {
+            Visitor::Shared => Err(ServiceError::SharedHistory),
+            Visitor::Anonymous => Ok(()),
+            Visitor::Private(list) => self.store.clear(list.store_key()).await.map_err(|e| {
+                self.store_failed(Operation::Clear, &e);
+                ServiceError::HistoryUnavailable
+            }),
         }
     }
 

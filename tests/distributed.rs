@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::{App, TempDir, wait_for, wait_for_async};
+use common::{App, Browser, TempDir, wait_for, wait_for_async};
 
 /// A redis-server (or sentinel) process with its own directory, killed on drop.
 struct Server {
@@ -260,6 +260,69 @@ async fn cluster_serves_the_history_and_survives_a_failover_of_its_slot() {
     // One instance going away changes nothing for the others.
     drop(apps.pop());
     instances_agree(&apps).await;
+}
+
+/// Private scope through a topology: two browsers on two instances each see their own list, and the node that
+/// holds the data has only the derived keys (no `senhas`, no secret in any key name).
+async fn private_lists_agree(env: &[(&str, &str)], keys_on: impl Fn() -> Vec<String>) {
+    let mut env = env.to_vec();
+    env.push(("HISTORY_SCOPE", "private"));
+    let apps: Vec<App> = (0..2).map(|_| App::start(&env)).collect();
+    let ana = Browser::visit(&apps[0]).await;
+    let bia = Browser::visit(&apps[1]).await;
+    let (mut anas, mut bias) = (Vec::new(), Vec::new());
+    for i in 0..3 {
+        anas.insert(0, ana.generate(&apps[i % 2]).await);
+        bias.insert(0, bia.generate(&apps[(i + 1) % 2]).await);
+    }
+    for app in &apps {
+        assert_eq!(ana.history(app).await, anas);
+        assert_eq!(bia.history(app).await, bias);
+    }
+    let keys = keys_on();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    for key in keys {
+        assert!(key.starts_with("senhas:privado:"), "{key}");
+        assert!(!key.contains(ana.secret()) && !key.contains(bia.secret()));
+    }
+}
+
+#[tokio::test]
+async fn private_lists_through_cluster_and_sentinel() {
+    let cluster = Cluster::start(3, 0);
+    let seeds = cluster.seeds();
+    let ports: Vec<u16> = cluster.nodes.iter().map(|n| n.port).collect();
+    private_lists_agree(&[("REDIS_CLUSTER_NODES", &seeds)], || {
+        // Each list is one key, in one slot, on whichever master owns it.
+        ports
+            .iter()
+            .filter_map(|port| cli(*port, &["--scan"]))
+            .flat_map(|out| out.lines().map(str::to_owned).collect::<Vec<_>>())
+            .filter(|k| !k.is_empty())
+            .collect()
+    })
+    .await;
+
+    let setup = SentinelSetup::start();
+    let sentinels = format!("127.0.0.1:{}", setup.sentinel.port);
+    let master = setup.master.port;
+    private_lists_agree(
+        &[
+            ("REDIS_SENTINELS", &sentinels),
+            ("REDIS_SENTINEL_MASTER", "mymaster"),
+        ],
+        || {
+            cli(master, &["--scan"])
+                .map(|out| {
+                    out.lines()
+                        .map(str::to_owned)
+                        .filter(|k| !k.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default()
+        },
+    )
+    .await;
 }
 
 struct SentinelSetup {

@@ -107,6 +107,10 @@ fn invalid_configuration_stops_start_up_with_one_line() {
         (("WRITE_TIMEOUT", "31s"), "WRITE_TIMEOUT"),
         (("PROBE_PORT", "http"), "PROBE_PORT"),
         (("LOG_FORMAT", "xml"), "LOG_FORMAT"),
+        (("HISTORY_SCOPE", "public"), "HISTORY_SCOPE"),
+        (("HISTORY_SCOPE", ""), "HISTORY_SCOPE"),
+        (("COOKIE_SECURE", "never"), "COOKIE_SECURE"),
+        (("HISTORY_MAX_LISTS", "0"), "HISTORY_MAX_LISTS"),
         (("REDIS_URL", "http://example"), "REDIS_URL"),
         (("BIND", "localhost:80"), "BIND"),
     ] {

@@ -44,6 +44,10 @@ pub enum ApiError {
     NotFound,
     MethodNotAllowed,
     HistoryUnavailable,
+    /// A request that empties a list came from another site's page.
+    CrossOrigin,
+    /// HISTORY_SCOPE=shared: the one list everyone sees is not anyone's to empty.
+    SharedHistory,
     Timeout,
     Overloaded,
     RateLimited(u64),
@@ -84,6 +88,7 @@ impl ApiError {
             | ApiError::InvalidFormField(_)
             | ApiError::DuplicateFormField(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::CrossOrigin | ApiError::SharedHistory => StatusCode::FORBIDDEN,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::HistoryUnavailable | ApiError::Timeout | ApiError::Overloaded => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -127,6 +132,8 @@ impl ApiError {
             ApiError::NotFound => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::HistoryUnavailable => "history_unavailable",
+            ApiError::CrossOrigin => "cross_origin",
+            ApiError::SharedHistory => "shared_history",
             ApiError::Timeout => "timeout",
             ApiError::Overloaded => "overloaded",
             ApiError::RateLimited(_) => "rate_limited",
@@ -218,6 +225,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Policy(e) => ApiError::Policy(e),
             ServiceError::Generation(_) => ApiError::GenerationFailed,
             ServiceError::HistoryUnavailable => ApiError::HistoryUnavailable,
+            ServiceError::SharedHistory => ApiError::SharedHistory,
         }
     }
 }
@@ -248,6 +256,8 @@ mod tests {
             ApiError::InvalidFlag("x"),
             ApiError::NotFound,
             ApiError::MethodNotAllowed,
+            ApiError::CrossOrigin,
+            ApiError::SharedHistory,
         ] {
             assert!(e.status().is_client_error(), "{e:?}");
         }

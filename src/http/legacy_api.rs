@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -12,6 +12,7 @@ use super::body::JsonBody;
 use super::error::{ErrorBody, Localized};
 use super::input::legacy::GerarSenhaRequest;
 use super::lang::Lang;
+use super::visitor::{Caller, require_same_origin};
 use crate::metrics::Interface;
 
 #[derive(Serialize, ToSchema)]
@@ -27,7 +28,8 @@ pub struct HistoryEntry {
     pub senha: String,
 }
 
-/// Generates a password and records it in the history.
+/// Generates a password and records it in the caller's history (private scope: only with the cookie the page
+/// issues; without it the password is generated and not recorded).
 #[utoipa::path(
     post, path = "/api/gerar-senha", tag = "legacy",
     request_body(content = GerarSenhaRequest, content_type = "application/json"),
@@ -42,33 +44,36 @@ pub struct HistoryEntry {
 pub async fn gerar_senha(
     State(app): State<AppState>,
     lang: Lang,
+    caller: Caller,
     JsonBody(request): JsonBody<GerarSenhaRequest>,
 ) -> Result<Json<GerarSenhaResponse>, Localized> {
     let fail = |e| Localized(e, lang);
     let policy = request.policy().map_err(fail)?;
     let senha = app
         .service()
-        .password_recorded(&policy, Interface::Legacy)
+        .password_recorded(&policy, Interface::Legacy, &caller.visitor)
         .await
         .map_err(|e| fail(e.into()))?;
     Ok(Json(GerarSenhaResponse { senha }))
 }
 
-/// The newest passwords, newest first (the history is shared by everyone who can reach the app).
+/// The caller's newest passwords, newest first: its own list (private scope, by cookie; `[]` without one) or
+/// everyone's (HISTORY_SCOPE=shared).
 #[utoipa::path(
     get, path = "/api/senhas", tag = "legacy",
     responses(
-        (status = 200, description = "History, newest first; [] when disabled", body = Vec<HistoryEntry>),
+        (status = 200, description = "History, newest first; [] when disabled or without the history cookie", body = Vec<HistoryEntry>),
         (status = 503, description = "History store unreachable", body = ErrorBody),
     )
 )]
 pub async fn senhas(
     State(app): State<AppState>,
     lang: Lang,
+    caller: Caller,
 ) -> Result<(StatusCode, Json<Vec<HistoryEntry>>), Localized> {
     let recent = app
         .service()
-        .recent()
+        .recent(&caller.visitor)
         .await
         .map_err(|e| Localized(e.into(), lang))?;
     let entries = recent
@@ -77,4 +82,28 @@ pub async fn senhas(
         .map(|(i, senha)| HistoryEntry { id: i + 1, senha })
         .collect();
     Ok((StatusCode::OK, Json(entries)))
+}
+
+/// Empties the caller's own list (private scope). Refused from another site's page, and in the shared scope.
+#[utoipa::path(
+    delete, path = "/api/senhas", tag = "legacy",
+    responses(
+        (status = 204, description = "The caller's history is empty (also without the history cookie: nothing to empty)"),
+        (status = 403, description = "From another origin (`cross_origin`), or HISTORY_SCOPE=shared (`shared_history`)", body = ErrorBody),
+        (status = 503, description = "History store unreachable", body = ErrorBody),
+    )
+)]
+pub async fn clear_senhas(
+    State(app): State<AppState>,
+    lang: Lang,
+    headers: HeaderMap,
+    caller: Caller,
+) -> Result<StatusCode, Localized> {
+    let fail = |e| Localized(e, lang);
+    require_same_origin(&headers).map_err(fail)?;
+    app.service()
+        .clear(&caller.visitor)
+        .await
+        .map_err(|e| fail(e.into()))?;
+    Ok(StatusCode::NO_CONTENT)
 }

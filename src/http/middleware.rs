@@ -23,7 +23,7 @@ use crate::metrics::{InFlight, RequestLabels, RouteLabels};
 
 /// Every route the router serves, as metric labels. Labels come from this fixed list, never from the
 /// request, so neither a raw path nor an invented method can grow the number of series.
-pub const ROUTES: [&str; 10] = [
+pub const ROUTES: [&str; 11] = [
     "/",
     "/api/gerar-senha",
     "/api/senhas",
@@ -34,6 +34,8 @@ pub const ROUTES: [&str; 10] = [
     "/readyz",
     "/metrics",
     "/assets/{file}",
+    // The page's "Limpar histórico" form (no JavaScript needed); `DELETE /api/senhas` is labelled by its path.
+    "/historico/limpar",
 ];
 
 /// Label for requests that matched no route.

@@ -14,6 +14,7 @@ mod openapi;
 mod ops;
 mod pages;
 pub mod parsing;
+mod visitor;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,6 +22,8 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::{get, post};
+
+use crate::config::{CookieSecure, HistoryScope};
 
 pub use admission::Admission;
 pub use error::ApiError;
@@ -43,6 +46,8 @@ struct Inner {
     concurrency: limits::ConcurrencyLimit,
     rate_limit: Option<limits::RateLimiter>,
     trusted_proxies: Vec<ipnet::IpNet>,
+    history_scope: HistoryScope,
+    cookie_secure: CookieSecure,
 }
 
 impl AppState {
@@ -56,6 +61,8 @@ impl AppState {
             rate_limit: (config.rate_limit > 0)
                 .then(|| limits::RateLimiter::new(config.rate_limit)),
             trusted_proxies: config.trusted_proxies.clone(),
+            history_scope: config.history_scope,
+            cookie_secure: config.cookie_secure,
         }))
     }
 
@@ -95,11 +102,15 @@ pub fn router(state: AppState) -> Router {
         readyz,
         metrics,
         asset,
+        clear_history,
     ] = middleware::ROUTES;
     Router::new()
         .route(page, get(pages::index).post(pages::generate))
         .route(gerar_senha, post(legacy_api::gerar_senha))
-        .route(senhas, get(legacy_api::senhas))
+        .route(
+            senhas,
+            get(legacy_api::senhas).delete(legacy_api::clear_senhas),
+        )
         .route(v1_passwords, post(api_v1::passwords))
         .route(v1_passphrases, post(api_v1::passphrases))
         .route(openapi_json, get(openapi::document))
@@ -107,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .route(readyz, get(ops::readyz))
         .route(metrics, get(ops::metrics))
         .route(asset, get(pages::asset))
+        .route(clear_history, post(pages::clear_history))
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(body::BODY_LIMIT))
@@ -120,7 +132,7 @@ pub fn router(state: AppState) -> Router {
 /// The probe port (PROBE_PORT): liveness, readiness and metrics only, through the same middleware (metrics,
 /// access log, headers; these routes are exempt from MAX_CONCURRENCY); anything else is 404.
 pub fn probe_router(state: AppState) -> Router {
-    let [.., healthz, readyz, metrics, _] = middleware::ROUTES;
+    let [.., healthz, readyz, metrics, _, _] = middleware::ROUTES;
     Router::new()
         .route(healthz, get(ops::healthz))
         .route(readyz, get(ops::readyz))

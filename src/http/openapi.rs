@@ -15,6 +15,7 @@ use super::{api_v1, error, legacy_api, ops, pages};
     paths(
         legacy_api::gerar_senha,
         legacy_api::senhas,
+        legacy_api::clear_senhas,
         api_v1::passwords,
         api_v1::passphrases,
         ops::healthz,
@@ -22,6 +23,7 @@ use super::{api_v1, error, legacy_api, ops, pages};
         ops::metrics,
         pages::index,
         pages::generate,
+        pages::clear_history,
     ),
     components(schemas(error::ErrorBody, error::ErrorDetail)),
     tags(

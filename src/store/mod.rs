@@ -6,7 +6,7 @@ mod redis_store;
 pub mod target;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 use thiserror::Error;
@@ -31,6 +31,8 @@ pub struct Recent {
     pub not_utf8: usize,
     /// Entries longer than [`MAX_SECRET_BYTES`].
     pub too_long: usize,
+    /// Private entries that did not open under the list's key (tampered, truncated, or not ours).
+    pub undecryptable: usize,
 }
 
 /// Why an entry of the history was left out (the `reason` of `giropops_history_entries_skipped_total`).
@@ -38,15 +40,21 @@ pub struct Recent {
 pub enum SkipReason {
     NotUtf8,
     TooLong,
+    Undecryptable,
 }
 
 impl SkipReason {
-    pub const ALL: [SkipReason; 2] = [SkipReason::NotUtf8, SkipReason::TooLong];
+    pub const ALL: [SkipReason; 3] = [
+        SkipReason::NotUtf8,
+        SkipReason::TooLong,
+        SkipReason::Undecryptable,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             SkipReason::NotUtf8 => "not_utf8",
             SkipReason::TooLong => "too_long",
+            SkipReason::Undecryptable => "undecryptable",
         }
     }
 }
@@ -73,10 +81,11 @@ impl Recent {
     }
 
     /// How many entries were skipped, by reason.
-    pub fn skipped(&self) -> [(SkipReason, usize); 2] {
+    pub fn skipped(&self) -> [(SkipReason, usize); 3] {
         [
             (SkipReason::NotUtf8, self.not_utf8),
             (SkipReason::TooLong, self.too_long),
+            (SkipReason::Undecryptable, self.undecryptable),
         ]
     }
 }
@@ -86,6 +95,8 @@ pub struct HistoryLimits {
     /// Entries kept; 0 disables the history (nothing is written or read).
     pub size: usize,
     pub ttl: Option<Duration>,
+    /// Private lists the embedded store keeps at most (HISTORY_MAX_LISTS); Redis bounds itself.
+    pub max_lists: usize,
 }
 
 /// How store operations are bounded: in time, and in how many wait at once.
@@ -114,6 +125,21 @@ impl OperationsInFlight {
     }
 }
 
+/// Private lists the embedded store dropped to stay within HISTORY_MAX_LISTS, read by the metrics at scrape
+/// time (`giropops_history_lists_evicted_total`) like [`OperationsInFlight`].
+#[derive(Debug, Clone, Default)]
+pub struct ListsEvicted(Arc<AtomicU64>);
+
+impl ListsEvicted {
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn add(&self, n: u64) {
+        self.0.fetch_add(n, Ordering::Relaxed);
+    }
+}
+
 /// One operation counted in [`OperationsInFlight`] until dropped.
 struct CountedOperation<'a>(&'a AtomicI64);
 
@@ -139,6 +165,7 @@ pub enum StoreError {
 pub enum Operation {
     Push,
     Recent,
+    Clear,
     Ping,
 }
 
@@ -147,6 +174,7 @@ impl Operation {
         match self {
             Operation::Push => "push",
             Operation::Recent => "recent",
+            Operation::Clear => "clear",
             Operation::Ping => "ping",
         }
     }
@@ -221,6 +249,14 @@ impl Store {
         }
     }
 
+    /// Private lists dropped by the embedded store's cap; Redis never counts any (it evicts by itself).
+    pub fn lists_evicted(&self) -> ListsEvicted {
+        match self {
+            Store::Memory(s) => s.lists_evicted(),
+            Store::Redis(_) => ListsEvicted::default(),
+        }
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             Store::Memory(_) => "memory",
@@ -250,6 +286,37 @@ impl Store {
                 ..Recent::default()
             }),
             Store::Redis(s) => Box::pin(s.recent()).await,
+        }
+    }
+
+    /// Adds an entry (already sealed by the service) to the private list `key`, trims it to the history size
+    /// and sets its expiry, in one round trip.
+    pub async fn push_to(&self, key: &str, entry: Vec<u8>) -> Result<(), StoreError> {
+        match self {
+            Store::Memory(s) => {
+                s.push_to(key, entry);
+                Ok(())
+            }
+            Store::Redis(s) => Box::pin(s.push_to(key, &entry)).await,
+        }
+    }
+
+    /// The private list `key`, newest first, as stored (the service opens the entries).
+    pub async fn recent_of(&self, key: &str) -> Result<Vec<Vec<u8>>, StoreError> {
+        match self {
+            Store::Memory(s) => Ok(s.recent_of(key)),
+            Store::Redis(s) => Box::pin(s.recent_of(key)).await,
+        }
+    }
+
+    /// Deletes the private list `key`.
+    pub async fn clear(&self, key: &str) -> Result<(), StoreError> {
+        match self {
+            Store::Memory(s) => {
+                s.clear(key);
+                Ok(())
+            }
+            Store::Redis(s) => Box::pin(s.clear(key)).await,
         }
     }
 

@@ -174,6 +174,40 @@ impl RedisStore {
         Ok(Recent::from_raw(raw))
     }
 
+    /// The shared list's commands on a private list's key. Its TTL is always set: the private scope has a
+    /// default HISTORY_TTL, so an abandoned browser's list goes (and `volatile-lru` may evict it under memory
+    /// pressure).
+    pub async fn push_to(&self, key: &str, entry: &[u8]) -> Result<(), StoreError> {
+        if self.limits.size == 0 {
+            return Ok(());
+        }
+        let mut pipe = redis::pipe();
+        pipe.lpush(key, entry)
+            .ignore()
+            .ltrim(key, 0, last_index(self.limits.size))
+            .ignore();
+        if let Some(ttl) = self.limits.ttl {
+            pipe.pexpire(key, ttl_millis(ttl)).ignore();
+        }
+        self.query(Request::Pipeline(&pipe)).await
+    }
+
+    pub async fn recent_of(&self, key: &str) -> Result<Vec<Vec<u8>>, StoreError> {
+        if self.limits.size == 0 {
+            return Ok(Vec::new());
+        }
+        let mut cmd = redis::cmd("LRANGE");
+        cmd.arg(key).arg(0).arg(last_index(self.limits.size));
+        self.query(Request::Command(&cmd)).await
+    }
+
+    pub async fn clear(&self, key: &str) -> Result<(), StoreError> {
+        let mut cmd = redis::cmd("DEL");
+        cmd.arg(key);
+        let _deleted: i64 = self.query(Request::Command(&cmd)).await?;
+        Ok(())
+    }
+
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.query(Request::Command(&redis::cmd("PING"))).await
     }

@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_giropops-senhas");
 
@@ -89,6 +89,9 @@ impl App {
             .env("BIND", "127.0.0.1")
             .env("PORT", "0")
             .env("LOG_FORMAT", "json")
+            // The tests written before the private history assert the course app's shared list; the tests
+            // of the private scope (tests/private_history.rs) pass HISTORY_SCOPE=private, which wins.
+            .env("HISTORY_SCOPE", "shared")
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -408,4 +411,118 @@ impl Drop for Redis {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// One browser: the cookie `GET /` gave it (`name=value`).
+pub struct Browser {
+    pub cookie: String,
+}
+
+impl Browser {
+    /// Opens the page and keeps the cookie it sets.
+    pub async fn visit(app: &App) -> Self {
+        let set = set_cookie(app, &[])
+            .await
+            .expect("GET / sets the history cookie");
+        let cookie = set.split(';').next().expect("name=value").to_owned();
+        let browser = Browser { cookie };
+        // The log scan when the app stops looks for the cookie's secret too.
+        app.saw_password(browser.secret());
+        browser
+    }
+
+    /// The secret the cookie carries.
+    pub fn secret(&self) -> &str {
+        self.cookie.split_once('=').map(|(_, v)| v).unwrap_or("")
+    }
+
+    pub async fn generate(&self, app: &App) -> String {
+        let response = app
+            .client
+            .post(app.url("/api/gerar-senha"))
+            .header("cookie", &self.cookie)
+            // No symbols: the page test finds these in the HTML, where `&` or `<` would be escaped.
+            .json(&json!({"tamanho": 20, "incluir_numeros": true, "incluir_caracteres_especiais": false}))
+            .send()
+            .await
+            .expect("request");
+        let (status, body) = app.json_response(response).await;
+        assert_eq!(status, 200, "{body}");
+        body["senha"].as_str().expect("senha").to_owned()
+    }
+
+    /// A password through the page's form.
+    pub async fn generate_on_page(&self, app: &App) -> String {
+        let html = app
+            .client
+            .post(app.url("/"))
+            .header("cookie", &self.cookie)
+            .form(&[("tamanho", "24"), ("incluir_numeros", "on")])
+            .send()
+            .await
+            .expect("request")
+            .text()
+            .await
+            .expect("page");
+        let start = html
+            .find("id=\"senha-gerada\"")
+            .expect("the result on the page");
+        let value = &html[start..];
+        let value = &value[value.find("value=\"").expect("value") + 7..];
+        let password = value[..value.find('"').expect("quote")].to_owned();
+        app.saw_password(&password);
+        password
+    }
+
+    pub async fn history(&self, app: &App) -> Vec<String> {
+        let response = app
+            .client
+            .get(app.url("/api/senhas"))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .expect("request");
+        let (status, body) = app.json_response(response).await;
+        assert_eq!(status, 200, "{body}");
+        entries(&body)
+    }
+
+    pub async fn delete(&self, app: &App, headers: &[(&str, &str)]) -> (u16, Value) {
+        let mut request = app
+            .client
+            .delete(app.url("/api/senhas"))
+            .header("cookie", &self.cookie);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+}
+
+pub fn entries(body: &Value) -> Vec<String> {
+    body.as_array()
+        .expect("a list")
+        .iter()
+        .map(|e| e["senha"].as_str().expect("senha").to_owned())
+        .collect()
+}
+
+/// The `Set-Cookie` of `GET /` with these request headers, if any.
+pub async fn set_cookie(app: &App, headers: &[(&str, &str)]) -> Option<String> {
+    let mut request = app.client.get(app.url("/"));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.expect("request");
+    assert_eq!(response.status(), 200);
+    let values: Vec<String> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().expect("ascii").to_owned())
+        .collect();
+    assert!(values.len() <= 1, "{values:?}");
+    values.into_iter().next()
 }

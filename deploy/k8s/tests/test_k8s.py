@@ -1478,14 +1478,31 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def http(method, port, path, body=None, timeout=3):
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method, data=body,
-                                 headers={"Content-Type": "application/json"} if body else {})
+def http(method, port, path, body=None, timeout=3, cookie=None):
+    headers = {"Content-Type": "application/json"} if body else {}
+    if cookie:
+        headers["Cookie"] = cookie
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method, data=body, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as r:
             return r.status, r.read().decode()
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode()
+
+
+def history_cookie(port):
+    """The history cookie `GET /` gives a browser (HISTORY_SCOPE=private, the default), as `name=value`."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=3) as r:
+        set_cookie = r.headers.get("Set-Cookie") or ""
+    assert set_cookie.startswith("giropops-historico="), f"GET / set no history cookie: {set_cookie!r}"
+    return set_cookie.split(";", 1)[0]
+
+
+def private_key(rport, password):
+    """The one private history list in Redis (`senhas:privado:<derived id>`)."""
+    keys = re.findall(r"senhas:privado:[0-9a-f]+", resp(rport, "KEYS", "senhas:privado:*", password=password))
+    assert len(keys) == 1, f"expected one private history list in Redis, found {keys}"
+    return keys[0]
 
 
 def wait_for(cond, what, timeout=20.0, proc=None):
@@ -1682,11 +1699,17 @@ def rendered_dev_pods_serve_and_shut_down_gracefully():
     try:
         rport, *_ = start_rendered_redis(docs, procs, tmp, password)
         port, p, env = run_rendered_app(docs, procs, tmp, rport, password)
-        st, body = http("POST", port, "/api/gerar-senha", b'{"tamanho": 16}')
+        # The private history (the default): a browser's cookie, its list in Redis, encrypted.
+        cookie = history_cookie(port)
+        st, body = http("POST", port, "/api/gerar-senha", b'{"tamanho": 16}', cookie=cookie)
         assert st == 200, f"POST /api/gerar-senha -> {st} {body}"
         senha = json.loads(body)["senha"]
-        assert senha in resp(rport, "LRANGE", "senhas", "0", "-1", password=password), \
-            "the password did not reach the rendered Redis (REDIS_PASSWORD_FILE wiring)"
+        st, history = http("GET", port, "/api/senhas", cookie=cookie)
+        assert st == 200 and senha in history, \
+            "the password did not come back from the rendered Redis (REDIS_PASSWORD_FILE wiring)"
+        # One list under a derived key (its entries are ciphertext; tests/private_history.rs scans them).
+        key = private_key(rport, password)
+        assert resp(rport, "LLEN", key, password=password).strip() == ":1", "the private list holds one entry"
         # Rolling-update behaviour, as the kubelet drives it: SIGTERM, then /readyz must fail while the app still
         # serves; the process must exit by itself before terminationGracePeriodSeconds (else SIGKILL).
         grace = pod_spec(app_deployment(docs))["terminationGracePeriodSeconds"]
@@ -1716,9 +1739,10 @@ def rendered_prod_app_expires_the_history_and_exports_the_alerted_metrics():
         # prod has no Redis of its own: the dev Redis container stands in for the managed one.
         rport, _, _, rproc = start_rendered_redis(render("dev"), procs, tmp, password)
         port, p, env = run_rendered_app(docs, procs, tmp, rport, password)
-        st, body = http("POST", port, "/api/gerar-senha", b"{}")
+        st, body = http("POST", port, "/api/gerar-senha", b"{}", cookie=history_cookie(port))
         assert st == 200, f"POST /api/gerar-senha -> {st} {body}"
-        ttl = int(resp(rport, "TTL", "senhas", password=password).strip().lstrip(":"))
+        key = private_key(rport, password)
+        ttl = int(resp(rport, "TTL", key, password=password).strip().lstrip(":"))
         want = seconds(env["HISTORY_TTL"])
         assert 0 < ttl <= want, f"the prod history key has TTL {ttl}, expected 1..{want}"
         # Redis goes away: the app answers, counts the store error, and /readyz turns 503 (pod leaves the Service).

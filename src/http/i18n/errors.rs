@@ -46,6 +46,10 @@ pub fn english(error: &ApiError) -> String {
         ApiError::NotFound => "no such route".into(),
         ApiError::MethodNotAllowed => "method not allowed".into(),
         ApiError::HistoryUnavailable => "the password history is unavailable".into(),
+        ApiError::CrossOrigin => "requests from another site may not change the history".into(),
+        ApiError::SharedHistory => {
+            "the history is shared by everyone on this server and cannot be cleared".into()
+        }
         ApiError::Timeout => "the request took too long".into(),
         ApiError::Overloaded => "the server is busy, try again shortly".into(),
         ApiError::RateLimited(seconds) => {
@@ -100,6 +104,10 @@ fn portuguese(error: &ApiError) -> String {
         ApiError::MethodNotAllowed => "Método não permitido para esta rota.".into(),
         ApiError::HistoryUnavailable => {
             "O histórico de senhas está indisponível no momento.".into()
+        }
+        ApiError::CrossOrigin => "Requisições de outro site não podem alterar o histórico.".into(),
+        ApiError::SharedHistory => {
+            "O histórico é compartilhado por todos neste servidor e não pode ser apagado.".into()
         }
         ApiError::Timeout => "A requisição demorou demais.".into(),
         ApiError::Overloaded => "O servidor está ocupado; tente de novo em instantes.".into(),

@@ -6,7 +6,7 @@ mod view;
 pub use assets::asset;
 
 use axum::extract::{Request, State};
-use axum::http::{StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::Response;
 
 use super::AppState;
@@ -14,7 +14,9 @@ use super::body::read_form;
 use super::error::ApiError;
 use super::input::form::{OptionsForm, PageRequest, PhraseForm, parse_page_form};
 use super::lang::Lang;
+use super::visitor::{Caller, require_same_origin};
 use crate::metrics::Interface;
+use crate::service::Visitor;
 use view::{IndexPage, PAGE_DEFAULTS};
 
 /// `?modo=frase` opens the passphrase tab (a plain link: no JavaScript needed).
@@ -23,22 +25,31 @@ fn phrase_tab_requested(uri: &Uri) -> bool {
         .is_some_and(|q| q.split('&').any(|pair| pair == "modo=frase"))
 }
 
-/// The page: form with defaults and the history; `?modo=frase` shows the passphrase tab.
+/// The page: form with defaults and the caller's history; `?modo=frase` shows the passphrase tab. In the private
+/// scope a browser without the history cookie gets one here (and only here: an API client never does).
 #[utoipa::path(get, path = "/", tag = "page",
     params(("modo" = Option<String>, Query, description = "`frase` shows the passphrase tab"),
         ("lang" = Option<String>, Query, description = "`en` or `pt`: the page's language, over Accept-Language")),
-    responses((status = 200, description = "HTML page", content_type = "text/html")))]
-pub async fn index(State(app): State<AppState>, lang: Lang, uri: Uri) -> Response {
+    responses((status = 200, description = "HTML page", content_type = "text/html",
+        headers(("Set-Cookie" = String, description = "HISTORY_SCOPE=private, to a browser without one: the history \
+            cookie `giropops-historico` (`__Host-giropops-historico` with `Secure` over HTTPS), 256 random bits in hex, \
+            `HttpOnly; SameSite=Lax; Path=/`")))))]
+pub async fn index(State(app): State<AppState>, lang: Lang, caller: Caller, uri: Uri) -> Response {
     let mut page = IndexPage::new(
         &app,
         lang,
+        &caller.visitor,
         PAGE_DEFAULTS,
         &OptionsForm::default(),
         PhraseForm::default(),
     )
     .await;
     page.phrase_tab = phrase_tab_requested(&uri);
-    page.into_response_with(StatusCode::OK)
+    let mut response = page.into_response_with(StatusCode::OK);
+    if let Some(cookie) = caller.issue_cookie() {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    response
 }
 
 /// Form post: generates, records, and renders the page with the secret; bad input re-renders with a message.
@@ -52,16 +63,22 @@ pub async fn index(State(app): State<AppState>, lang: Lang, uri: Uri) -> Respons
         (status = 415, description = "Not a form post", content_type = "text/html"),
         (status = 422, description = "Invalid field or impossible policy; the page shows the message", content_type = "text/html"),
     ))]
-pub async fn generate(State(app): State<AppState>, lang: Lang, request: Request) -> Response {
+pub async fn generate(
+    State(app): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    request: Request,
+) -> Response {
+    let visitor = &caller.visitor;
     let pairs = match read_form(request).await {
         Ok(pairs) => pairs,
-        Err(e) => return error_page(&app, lang, e, false).await,
+        Err(e) => return error_page(&app, lang, visitor, e, false).await,
     };
     let parsed = match parse_page_form(&pairs) {
         Ok(parsed) => parsed,
         Err(e) => {
             let phrase = pairs.iter().any(|(n, v)| n == "modo" && v == "frase");
-            return error_page(&app, lang, e, phrase).await;
+            return error_page(&app, lang, visitor, e, phrase).await;
         }
     };
     let service = app.service();
@@ -69,26 +86,34 @@ pub async fn generate(State(app): State<AppState>, lang: Lang, request: Request)
         PageRequest::Passphrase(phrase) => {
             let result = match phrase.policy(lang.passphrase_language()) {
                 Ok(policy) => service
-                    .passphrase_recorded(&policy, Interface::Page)
+                    .passphrase_recorded(&policy, Interface::Page, visitor)
                     .await
                     .map_err(ApiError::from),
                 Err(e) => Err(e),
             };
             // Read the history after the write, so the new secret is in the list as in the original.
-            let mut page =
-                IndexPage::new(&app, lang, PAGE_DEFAULTS, &OptionsForm::default(), phrase).await;
+            let mut page = IndexPage::new(
+                &app,
+                lang,
+                visitor,
+                PAGE_DEFAULTS,
+                &OptionsForm::default(),
+                phrase,
+            )
+            .await;
             page.phrase_tab = true;
             (result, page)
         }
         PageRequest::Password(form, options) => {
             let result = match options.policy(form) {
                 Ok(policy) => service
-                    .password_recorded(&policy, Interface::Page)
+                    .password_recorded(&policy, Interface::Page, visitor)
                     .await
                     .map_err(ApiError::from),
                 Err(e) => Err(e),
             };
-            let page = IndexPage::new(&app, lang, form, &options, PhraseForm::default()).await;
+            let page =
+                IndexPage::new(&app, lang, visitor, form, &options, PhraseForm::default()).await;
             (result, page)
         }
     };
@@ -106,10 +131,17 @@ pub async fn generate(State(app): State<AppState>, lang: Lang, request: Request)
 }
 
 /// The page with defaults and the message of `e`, on the tab the post came from.
-async fn error_page(app: &AppState, lang: Lang, e: ApiError, phrase_tab: bool) -> Response {
+async fn error_page(
+    app: &AppState,
+    lang: Lang,
+    visitor: &Visitor,
+    e: ApiError,
+    phrase_tab: bool,
+) -> Response {
     let mut page = IndexPage::new(
         app,
         lang,
+        visitor,
         PAGE_DEFAULTS,
         &OptionsForm::default(),
         PhraseForm::default(),
@@ -118,4 +150,38 @@ async fn error_page(app: &AppState, lang: Lang, e: ApiError, phrase_tab: bool) -
     page.phrase_tab = phrase_tab;
     page.error = Some(e.message(lang));
     page.into_response_with(e.status())
+}
+
+/// The page's "Limpar histórico" button: a plain form post (works without JavaScript) answered with the page
+/// and its now empty history, as `POST /` answers with the page (posting again, on a reload, empties an empty
+/// list: harmless). Refused from another site's page and in the shared scope.
+#[utoipa::path(post, path = "/historico/limpar", tag = "page",
+    params(("lang" = Option<String>, Query, description = "`en` or `pt`: the page's language")),
+    responses(
+        (status = 200, description = "HTML page, the caller's history emptied", content_type = "text/html"),
+        (status = 403, description = "From another origin (`cross_origin`), or HISTORY_SCOPE=shared (`shared_history`)", body = super::error::ErrorBody),
+        (status = 503, description = "History store unreachable", body = super::error::ErrorBody),
+    ))]
+pub async fn clear_history(
+    State(app): State<AppState>,
+    lang: Lang,
+    headers: HeaderMap,
+    caller: Caller,
+) -> Response {
+    if let Err(e) = require_same_origin(&headers) {
+        return e.into_response_in(lang);
+    }
+    if let Err(e) = app.service().clear(&caller.visitor).await {
+        return ApiError::from(e).into_response_in(lang);
+    }
+    let page = IndexPage::new(
+        &app,
+        lang,
+        &caller.visitor,
+        PAGE_DEFAULTS,
+        &OptionsForm::default(),
+        PhraseForm::default(),
+    )
+    .await;
+    page.into_response_with(StatusCode::OK)
 }

@@ -11,6 +11,7 @@ use super::super::input::form::{FormRequest, Letters, OptionsForm, PhraseForm};
 use super::super::lang::Lang;
 use crate::generator::entropy::{Strength, rounded};
 use crate::generator::{AMBIGUOUS, SAFE_SYMBOLS};
+use crate::service::Visitor;
 
 /// The page's length control (8–64, default 16); `POST /` itself accepts 4–128 like the API.
 const CONTROL_MIN: i64 = 8;
@@ -53,6 +54,8 @@ pub struct IndexPage {
     history: Vec<String>,
     history_enabled: bool,
     history_unavailable: bool,
+    /// A private list the caller may empty (the "Limpar histórico" form); never in the shared scope.
+    history_clearable: bool,
 }
 
 /// The options panel's inputs as the page re-renders them.
@@ -133,11 +136,12 @@ impl IndexPage {
     pub async fn new(
         app: &AppState,
         lang: Lang,
+        visitor: &Visitor,
         form: FormRequest,
         options: &OptionsForm,
         phrase: PhraseForm,
     ) -> Self {
-        let (history, history_unavailable) = match app.service().recent().await {
+        let (history, history_unavailable) = match app.service().recent(visitor).await {
             Ok(history) => (history, false),
             Err(_) => (Vec::new(), true),
         };
@@ -170,8 +174,9 @@ impl IndexPage {
                 .join(" "),
             password: None,
             error: None,
-            history,
             history_enabled: app.service().history_enabled(),
+            history_clearable: matches!(visitor, Visitor::Private(_)) && !history.is_empty(),
+            history,
             history_unavailable,
         }
     }
