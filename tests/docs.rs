@@ -200,3 +200,25 @@ fn the_architecture_map_names_every_module_and_only_real_paths() {
     );
     assert!(!map.contains("`src/nowhere.rs`"));
 }
+
+/// The README is the front door: what, why, the two commands, settings, an API summary and links. Depth goes to
+/// `docs/`.
+const README_MAX_LINES: usize = 300;
+
+fn too_long(text: &str) -> bool {
+    text.lines().count() > README_MAX_LINES
+}
+
+#[test]
+fn the_readme_stays_a_front_door() {
+    let readme = read("README.md");
+    assert!(
+        !too_long(&readme),
+        "README.md has {} lines (at most {README_MAX_LINES}): move depth to docs/",
+        readme.lines().count()
+    );
+    assert!(
+        too_long(&"x\n".repeat(README_MAX_LINES + 1)),
+        "the check can fail"
+    );
+}
