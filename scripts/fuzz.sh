@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
 # cargo-fuzz targets (`make fuzz`): libFuzzer drives the request parsers and the policy validation with
 # arbitrary bytes, FUZZ_SECONDS each (default 60). Targets live in fuzz/ (own package and workspace: normal
-# builds never compile them); the same functions are property-tested in `make test` (tests/parsing_props.rs).
+# builds never compile them); the same functions are property-tested in `make test` (tests/parsing_props.rs,
+# tests/rules_props.rs).
 #   json_request      raw body → JSON → GerarSenhaRequest::try_from → Policy::legacy → generate (checked)
 #   form              raw form body → pairs → parse_form → Policy::legacy → generate (checked)
 #   legacy_policy     Policy::legacy(any i64, flags) → generate (checked)
 #   password_options  PasswordOptions::policy (v1: classes, minimums, exclusions, symbol sets) → generate (checked)
+#   rules             raw bytes → rules string → RulesPolicy → prepare → generate (checked against the rules as read)
 # Needs the nightly toolchain (rustup) and cargo-fuzz, installed here on first use at a pinned version.
 # A crash leaves its input in fuzz/artifacts/TARGET/ and the run fails; reproduce with
 #   cargo +nightly fuzz run TARGET fuzz/artifacts/TARGET/crash-…
-# Env: FUZZ_SECONDS (60), FUZZ_TARGETS (all four), FUZZ_JOBS (cargo build jobs, default 1: a shared machine).
+# Env: FUZZ_SECONDS (60), FUZZ_TARGETS (all five), FUZZ_JOBS (cargo build jobs, default 1: a shared machine).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT/fuzz"
 
 CARGO_FUZZ_VERSION=0.13.2
 SECONDS_EACH=${FUZZ_SECONDS:-60}
-TARGETS=${FUZZ_TARGETS:-json_request form legacy_policy password_options}
+TARGETS=${FUZZ_TARGETS:-json_request form legacy_policy password_options rules}
 export CARGO_BUILD_JOBS=${FUZZ_JOBS:-1}
 
 rustup toolchain list | grep -q '^nightly' || { echo "fuzz: the nightly toolchain is missing: rustup toolchain install nightly" >&2; exit 1; }
@@ -25,7 +27,7 @@ if ! cargo install --list | grep -q "^cargo-fuzz v$CARGO_FUZZ_VERSION:"; then
   cargo install --locked --quiet cargo-fuzz --version "$CARGO_FUZZ_VERSION"
 fi
 
-declare -A dict=([json_request]=dicts/json.dict [form]=dicts/form.dict)
+declare -A dict=([json_request]=dicts/json.dict [form]=dicts/form.dict [rules]=dicts/rules.dict)
 passed=0 failed=0
 for t in $TARGETS; do
   mkdir -p "corpus/$t" "seeds/$t"
