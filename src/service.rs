@@ -157,9 +157,11 @@ impl Service {
         count: usize,
         interface: Interface,
     ) -> Result<Generated, ServiceError> {
-        let generated = passwords(policy, count, Budget::Request)?;
-        self.count(SecretKind::Password, interface, generated.secrets.len());
-        Ok(generated)
+        self.counted(
+            SecretKind::Password,
+            interface,
+            passwords(policy, count, Budget::Request),
+        )
     }
 
     /// `count` passwords following `rules`, counted; never recorded (API v1).
@@ -169,9 +171,11 @@ impl Service {
         count: usize,
         interface: Interface,
     ) -> Result<Generated, ServiceError> {
-        let generated = rules_passwords(rules, count, Budget::Request)?;
-        self.count(SecretKind::Password, interface, generated.secrets.len());
-        Ok(generated)
+        self.counted(
+            SecretKind::Password,
+            interface,
+            rules_passwords(rules, count, Budget::Request),
+        )
     }
 
     /// `count` passphrases, counted; never recorded (API v1).
@@ -181,9 +185,11 @@ impl Service {
         count: usize,
         interface: Interface,
     ) -> Result<Generated, ServiceError> {
-        let generated = passphrases(policy, count)?;
-        self.count(SecretKind::Passphrase, interface, generated.secrets.len());
-        Ok(generated)
+        self.counted(
+            SecretKind::Passphrase,
+            interface,
+            passphrases(policy, count),
+        )
     }
 
     /// One password, counted and recorded in the history (the legacy API and the page). A history failure is
@@ -216,6 +222,18 @@ impl Service {
         self.count(SecretKind::Passphrase, interface, 1);
         self.record(visitor, &phrase).await;
         Ok(phrase)
+    }
+
+    /// A batch counted once it exists; a refused or failed one counts nothing.
+    fn counted(
+        &self,
+        kind: SecretKind,
+        interface: Interface,
+        generated: Result<Generated, ServiceError>,
+    ) -> Result<Generated, ServiceError> {
+        let generated = generated?;
+        self.count(kind, interface, generated.secrets.len());
+        Ok(generated)
     }
 
     /// Counts secrets in `senha_gerada_total` and `giropops_secrets_generated_total{kind,interface}`.

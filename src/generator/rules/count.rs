@@ -150,9 +150,11 @@ impl Counter {
     }
 
     /// `Σ_{T ⊆ open} (−1)^|T| term(T)`, each term given as a difference `(a, b)`.
-    fn signed_sum<F>(&self, open: u32, term: F) -> Result<BigUint, GenerationError>
+    /// The terms are owned or borrowed big integers (the sampler's are borrowed from the tables: no copy).
+    fn signed_sum<'a, F, A>(&'a self, open: u32, term: F) -> Result<BigUint, GenerationError>
     where
-        F: Fn(&Runs) -> (BigUint, BigUint),
+        F: Fn(&'a Runs) -> (A, A),
+        BigUint: std::ops::AddAssign<A>,
     {
         let (mut plus, mut minus) = (BigUint::ZERO, BigUint::ZERO);
         for t in Subsets::of(open) {
@@ -189,21 +191,9 @@ impl Counter {
         if run > self.k {
             return Ok(BigUint::ZERO);
         }
-        let (mut plus, mut minus) = (BigUint::ZERO, BigUint::ZERO);
-        for t in Subsets::of(self.enforced & !satisfied) {
-            let (a, b) = self.runs(t)?.after(run, n, self.k);
-            if t.count_ones() % 2 == 0 {
-                plus += a;
-                minus += b;
-            } else {
-                plus += b;
-                minus += a;
-            }
-        }
-        if plus < minus {
-            return Err(GenerationError::Internal("negative completion count"));
-        }
-        Ok(plus - minus)
+        self.signed_sum(self.enforced & !satisfied, |runs| {
+            runs.after(run, n, self.k)
+        })
     }
 
     /// One string, uniform among those meeting the enforced lines and the runs.
