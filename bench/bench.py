@@ -73,6 +73,22 @@ WORST_V1_BODY = ('{"length":128,"count":22,"min_lowercase":24,"min_uppercase":24
 # Issue 13, row 4: the body the hostile-client audit found (9-13 ms of CPU per request before the fix).
 AUDIT_V1_BODY = ('{"length":128,"count":100,"min_lowercase":2,"min_uppercase":2,"min_digits":2,'
                  '"min_symbols":2}')
+# Issue 16: how cost grows with work. `count` 10 and 100 of the default policy; a `max-consecutive` rule set (the
+# run-limited sampler); a known site; a pt-BR passphrase.
+V1_COUNT10_BODY = '{"length":16,"count":10}'
+V1_COUNT100_BODY = '{"length":16,"count":100}'
+V1_RULES_BODY = ('{"rules":"minlength: 16; required: lower; required: upper; required: digit; '
+                 'max-consecutive: 2"}')
+V1_SITE_BODY = '{"site":"apple.com"}'
+PTBR_BODY = '{"language":"pt-BR"}'
+# The costliest rules body we found within the API's limits (8 required lines, 3 of them single characters,
+# length 128, a run limit, `count` 63: 64 is a 422 too_much_work). Found by asking a debug build for ~580 rule
+# sets (6 or 8 tiny required lines, disjoint or overlapping, 4 alphabets, lengths 16-128, run limits none/1/2)
+# at the most passwords each is allowed, ranked by the server's CPU per request; the top ones were within ~20%
+# of each other, so a release build may rank them differently.
+V1_RULES_WORST_BODY = ('{"rules":"minlength: 128; maxlength: 128; required: [abc]; required: [def]; '
+                       'required: [ghi]; required: [jkl]; required: [mno]; required: [f]; required: [g]; '
+                       'required: [h]; allowed: ascii-printable; max-consecutive: 2","count":63}')
 
 # The cases. To add a route: one line. `optional` routes are benchmarked only when a probe answers 200
 # (routes that another change adds later join the benchmark by themselves).
@@ -88,6 +104,19 @@ ROUTES = [
      "body": WORST_V1_BODY, "optional": True, "probe_bodies": [WORST_V1_BODY]},
     {"name": "POST /api/v1/passwords (audit body)", "key": "v1audit", "method": "POST", "path": "/api/v1/passwords",
      "body": AUDIT_V1_BODY, "optional": True, "probe_bodies": [AUDIT_V1_BODY]},
+    {"name": "POST /api/v1/passwords (count 10)", "key": "v1count10", "method": "POST",
+     "path": "/api/v1/passwords", "body": V1_COUNT10_BODY, "optional": True, "probe_bodies": [V1_COUNT10_BODY]},
+    {"name": "POST /api/v1/passwords (count 100)", "key": "v1count100", "method": "POST",
+     "path": "/api/v1/passwords", "body": V1_COUNT100_BODY, "optional": True, "probe_bodies": [V1_COUNT100_BODY]},
+    {"name": "POST /api/v1/passwords (rules, max-consecutive)", "key": "v1rules", "method": "POST",
+     "path": "/api/v1/passwords", "body": V1_RULES_BODY, "optional": True, "probe_bodies": [V1_RULES_BODY]},
+    {"name": "POST /api/v1/passwords (site apple.com)", "key": "v1site", "method": "POST",
+     "path": "/api/v1/passwords", "body": V1_SITE_BODY, "optional": True, "probe_bodies": [V1_SITE_BODY]},
+    {"name": "POST /api/v1/passwords (worst rules body)", "key": "v1rulesworst", "method": "POST",
+     "path": "/api/v1/passwords", "body": V1_RULES_WORST_BODY, "optional": True,
+     "probe_bodies": [V1_RULES_WORST_BODY]},
+    {"name": "POST /api/v1/passphrases (pt-BR)", "key": "ptbr", "method": "POST", "path": "/api/v1/passphrases",
+     "body": PTBR_BODY, "optional": True, "probe_bodies": [PTBR_BODY]},
     {"name": "GET /api/senhas", "key": "senhas", "method": "GET", "path": "/api/senhas"},
     {"name": "GET /", "key": "page", "method": "GET", "path": "/"},
     {"name": "GET /healthz", "key": "healthz", "method": "GET", "path": "/healthz"},
