@@ -66,6 +66,34 @@ impl<'a, R: TryCryptoRng + ?Sized> Sampler<'a, R> {
         Err(GenerationError::Exhausted(MAX_CONSECUTIVE_REJECTIONS))
     }
 
+    /// Fills `out` with characters drawn uniformly from `alphabet` (1 to 256 of them), one byte per try: the
+    /// same draws as `below(alphabet.len())` per character, with the rejection bound computed once.
+    pub(crate) fn fill_from(
+        &mut self,
+        out: &mut [u8],
+        alphabet: &[u8],
+    ) -> Result<(), GenerationError> {
+        let n = alphabet.len();
+        if n == 0 || n > 256 {
+            return Err(GenerationError::Internal("alphabet size out of bounds"));
+        }
+        let limit = 256 - (256 % n);
+        for slot in out.iter_mut() {
+            let mut tries = 0;
+            *slot = loop {
+                let value = usize::from(self.byte()?);
+                if value < limit {
+                    break alphabet[value % n];
+                }
+                tries += 1;
+                if tries == MAX_CONSECUTIVE_REJECTIONS {
+                    return Err(GenerationError::Exhausted(MAX_CONSECUTIVE_REJECTIONS));
+                }
+            };
+        }
+        Ok(())
+    }
+
     /// A uniform integer in `0..n` (`n >= 1`): draw as many random bits as `n - 1` has, retry when the value is
     /// `>= n` (probability below 1/2 per try).
     pub(crate) fn below_big(&mut self, n: &BigUint) -> Result<BigUint, GenerationError> {
@@ -120,6 +148,30 @@ mod tests {
                 "{buckets:?}"
             );
         }
+    }
+
+    #[test]
+    fn fill_from_draws_what_below_draws() {
+        // Same seed, same bytes: filling in place must be exactly `alphabet[below(n)]` per character, so the
+        // rules' plain sampler keeps the distribution the counting tests check.
+        for n in [1usize, 2, 3, 94, 95, 128, 255, 256] {
+            let alphabet: Vec<u8> = (0..n).map(|i| i as u8).collect();
+            let (mut a, mut b) = (
+                StdRng::seed_from_u64(n as u64),
+                StdRng::seed_from_u64(n as u64),
+            );
+            let (mut one, mut many) = (Sampler::new(&mut a), Sampler::new(&mut b));
+            let expected: Vec<u8> = (0..1_000)
+                .map(|_| alphabet[one.below(n).unwrap()])
+                .collect();
+            let mut filled = vec![0u8; 1_000];
+            many.fill_from(&mut filled, &alphabet).unwrap();
+            assert_eq!(filled, expected, "alphabet of {n}");
+        }
+        let mut rng = StdRng::seed_from_u64(7);
+        let mut sampler = Sampler::new(&mut rng);
+        assert!(sampler.fill_from(&mut [0u8; 4], &[]).is_err());
+        assert!(sampler.fill_from(&mut [0u8; 4], &[0u8; 257]).is_err());
     }
 
     #[test]

@@ -418,20 +418,19 @@ impl PreparedRules<'_> {
         sampler: &mut Sampler<'_, R>,
     ) -> Result<Vec<u8>, GenerationError> {
         let policy = self.policy;
+        // One pass builds the set of characters present; each line is then one AND (a line like `[f]` would
+        // otherwise scan most of a 128-character candidate).
         let meets = |p: &[u8]| {
-            policy
-                .lines
-                .iter()
-                .all(|&l| p.iter().any(|&c| l & (1u128 << c) != 0))
+            let present = p.iter().fold(0u128, |set, &c| set | (1u128 << (c & 127)));
+            policy.lines.iter().all(|&l| l & present != 0)
         };
         match &self.method {
             Method::Counting => self.full.draw(sampler),
             Method::Plain => {
-                let a = &policy.alphabet;
+                // One buffer for every attempt, filled in place: the worst accepted body draws ~20k characters.
+                let mut candidate = vec![0u8; policy.length];
                 for _ in 0..MAX_ATTEMPTS {
-                    let candidate = (0..policy.length)
-                        .map(|_| Ok(a[sampler.below(a.len())?]))
-                        .collect::<Result<Vec<u8>, GenerationError>>()?;
+                    sampler.fill_from(&mut candidate, &policy.alphabet)?;
                     if meets(&candidate) && runs_within(&candidate, policy.k()) {
                         return Ok(candidate);
                     }
