@@ -401,6 +401,57 @@ async fn the_page_entropy_function_agrees_with_the_server() {
         {"symbol_set": "a"},
         {"length": 6, "min_lowercase": 3, "min_uppercase": 3, "min_digits": 1}
     ]);
+    let rule_sets = json!([
+        // Rules (passwordrules, docs/rules.md): overlapping required lines, run limits, custom sets, exclusions.
+        {"rules": "minlength: 8; maxlength: 16; required: lower; required: upper; required: digit; max-consecutive: 2;", "length": 12},
+        {"rules": "required: lower, upper; required: upper, digit; required: [abc123]; allowed: special", "length": 10},
+        {"rules": "required: upper, digit; required: lower, [#$]; required: [-aZ5]; required: [ #]; required: special; \
+            required: digit, [xyz]; required: [0]; required: lower, upper; max-consecutive: 2", "length": 24},
+        {"rules": "required: lower, upper; required: upper, digit; required: digit, lower; required: ascii-printable; \
+            required: lower, special; required: upper, special; required: unicode; required: [abcXYZ789!]; \
+            max-consecutive: 3", "length": 30},
+        {"rules": "required: ascii-printable; required: [ ]; max-consecutive: 1", "length": 6},
+        {"rules": "minlength: 20; required: unicode; allowed: [ -]; max-consecutive: 3"},
+        {"rules": "required: [-ab]]; required: [b]]; max-consecutive: 2", "length": 5},
+        {"rules": "required: [-ab]]; required: [b]]; max-consecutive: 1", "length": 128},
+        {"rules": "maxlength: 12"},
+        {"rules": "  MinLength : 6 ; REQUIRED : Lower ,Digit ; max-consecutive: 9; max-consecutive: 3 ;"},
+        {"rules": "minlength: 10; required: digit; allowed: upper", "exclude": "0123Aé", "exclude_ambiguous": true, "length": 40},
+        {"rules": "required: [aé€b]; allowed: [c d]", "length": 7},
+        {"rules": "required: special; required: digit; maxlength: 4000000000000"},
+        // Impossible or refused: null in the browser, 422 from the server (the 8-line set above at length 24 is
+        // too_much_work: the server's CPU estimate, which app.js reproduces).
+        {"rules": "required: [a]; max-consecutive: 1", "length": 8},
+        {"rules": "required: [a]; required: [b]; required: [c]; required: [d]; required: [e]", "length": 4},
+        {"rules": "minlength: 30; maxlength: 20"},
+        {"rules": "max-consecutive: 0"},
+        {"rules": "required: [abc]", "exclude": "abc"},
+        {"rules": "required: [ ]", "length": 8, "exclude": " "},
+        {"rules": "required: lower; allowed: digit", "length": 3},
+        {"rules": "maxlength: 12", "length": 13},
+        {"rules": "required: lower", "min_digits": 1},
+        {"rules": "required: lower", "symbols": false},
+        {"rules": "required: lower", "site": "apple.com"},
+        {"rules": "bogus: 3"},
+        {"rules": "required: [abc"},
+        {"rules": "required: lower;; required: upper"},
+        {"rules": ""},
+        {"rules": "required: lower; required: upper; required: digit; required: special; required: [a]; required: [b]; \
+            required: [c]; required: [d]; required: [e]"}
+    ]);
+    let sites = json!([
+        // Sites from the built-in table: the exact host, a parent domain, any case, unknown.
+        {"site": "activision.com", "length": 16},
+        {"site": "www.activision.com"},
+        {"site": "WWW.Apple.COM."},
+        {"site": "apple.com", "exclude_ambiguous": true, "length": 24},
+        {"site": "nope.example"},
+        {"site": "com"}
+    ]);
+    let mut policies = policies;
+    let list = policies.as_array_mut().unwrap();
+    list.extend(rule_sets.as_array().unwrap().iter().cloned());
+    list.extend(sites.as_array().unwrap().iter().cloned());
     let browser = client
         .execute(
             "return arguments[0].map(p => window.giropopsEntropy.password(p));",
@@ -459,6 +510,40 @@ async fn the_page_entropy_function_agrees_with_the_server() {
         .unwrap();
     let server = server_entropy(&app, "/api/v1/passwords", &json!({"length": 16})).await;
     assert_ne!(js.as_f64(), server);
+    // The form: a site typed in the panel moves the meter to the rules' exact bits, as the server counts them.
+    client
+        .execute(
+            "const f = document.getElementById('site'); document.getElementById('opcoes').open = true; \
+             f.value = 'www.activision.com'; f.dispatchEvent(new Event('input', {bubbles: true}));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let server = server_entropy(
+        &app,
+        "/api/v1/passwords",
+        &json!({"site": "www.activision.com", "length": 16}),
+    )
+    .await;
+    assert_eq!(Some(meter_value(&client, "forca-senha").await), server);
+    client
+        .execute(
+            "const f = document.getElementById('site'); f.value = ''; \
+             const r = document.getElementById('regras'); r.value = 'required: [a]; max-consecutive: 1'; \
+             r.dispatchEvent(new Event('input', {bubbles: true}));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(meter_value(&client, "forca-senha").await, 0.0, "impossible");
+    client
+        .execute(
+            "document.getElementById('regras').value = ''; \
+             document.getElementById('regras').dispatchEvent(new Event('input', {bubbles: true}));",
+            vec![],
+        )
+        .await
+        .unwrap();
     // The legacy policy (the simple form) against the value the server renders for it.
     let js = client
         .execute(
