@@ -435,7 +435,29 @@
   const passwordForm = document.getElementById('form-senha');
   const passwordMeter = document.getElementById('forca-senha');
   if (passwordForm && passwordMeter) {
-    const update = function () { showMeter(passwordMeter, passwordFormBits(passwordForm)); };
+    // Typing a site or rules moves the length control into their range (the server still checks what is
+    // posted: a length outside it is a 422 length_outside_rules, and moving the control back is allowed).
+    const fitLength = function (event) {
+      const name = event && event.target ? event.target.name : '';
+      const range = passwordForm.elements.tamanho;
+      if ((name !== 'site' && name !== 'regras') || !range) return;
+      const own = passwordForm.elements.regras.value;
+      const site = passwordForm.elements.site.value;
+      const text = own !== '' ? own : (site !== '' ? siteRules(site) : null);
+      const parsed = text ? parseRules(text) : null;
+      if (!parsed) return;
+      const min = Math.max(parsed.min === null ? 4 : parsed.min, Number(range.min));
+      const max = Math.min(parsed.max === null ? 128 : parsed.max, Number(range.max));
+      const length = Number(range.value);
+      if (min > max || (length >= min && length <= max)) return;
+      range.value = String(Math.min(Math.max(length, min), max));
+      const output = document.getElementById('tamanho-valor');
+      if (output) output.value = range.value;
+    };
+    const update = function (event) {
+      fitLength(event);
+      showMeter(passwordMeter, passwordFormBits(passwordForm));
+    };
     passwordForm.addEventListener('input', update);
     passwordForm.addEventListener('change', update);
   }

@@ -536,10 +536,29 @@ async fn the_page_entropy_function_agrees_with_the_server() {
         .await
         .unwrap();
     assert_eq!(meter_value(&client, "forca-senha").await, 0.0, "impossible");
+    // A site whose maxlength is under the control's 16: the control moves into its range (12).
+    let length = client
+        .execute(
+            "document.getElementById('regras').value = ''; const f = document.getElementById('site'); \
+             f.value = 'airfrance.com'; f.dispatchEvent(new Event('input', {bubbles: true})); \
+             return [document.getElementById('tamanho').value, document.getElementById('tamanho-valor').value];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(length, json!(["12", "12"]));
+    let server = server_entropy(
+        &app,
+        "/api/v1/passwords",
+        &json!({"site": "airfrance.com", "length": 12}),
+    )
+    .await;
+    assert!(server.is_some());
+    assert_eq!(Some(meter_value(&client, "forca-senha").await), server);
     client
         .execute(
-            "document.getElementById('regras').value = ''; \
-             document.getElementById('regras').dispatchEvent(new Event('input', {bubbles: true}));",
+            "document.getElementById('site').value = ''; const r = document.getElementById('tamanho'); \
+             r.value = '16'; r.dispatchEvent(new Event('input', {bubbles: true}));",
             vec![],
         )
         .await
