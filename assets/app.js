@@ -257,13 +257,47 @@
     }
   }
 
-  // sites.rs: the exact host, else its nearest parent domain, in the table the datalist carries.
+  // The built-in site table (domain → rules), the one the server looks sites up in, served under a name that
+  // carries its content's hash (the site field's data-sites). Fetched once, on first use, not with the page; it
+  // also fills the field's suggestions. Until it arrives, a site's rules are `undefined`: not known yet.
   let siteTable = null;
+  let siteTableLoading = null;
+  function loadSites() {
+    if (siteTable !== null) return Promise.resolve(siteTable);
+    if (siteTableLoading !== null) return siteTableLoading;
+    const field = document.getElementById('site');
+    const url = field ? field.dataset.sites : undefined;
+    if (!url) return Promise.resolve(null);
+    siteTableLoading = fetch(url, { credentials: 'same-origin' })
+      .then(function (response) {
+        if (!response.ok) throw new Error('site table: HTTP ' + response.status);
+        return response.json();
+      })
+      .then(function (table) {
+        siteTable = new Map(Object.entries(table));
+        const list = document.getElementById('sites');
+        if (list && list.children.length === 0) {
+          const options = document.createDocumentFragment();
+          for (const domain of siteTable.keys()) {
+            const option = document.createElement('option');
+            option.value = domain;
+            options.appendChild(option);
+          }
+          list.appendChild(options);
+        }
+        return siteTable;
+      })
+      .catch(function () {
+        // Offline or refused: the next use tries again; the server still follows the site when posted.
+        siteTableLoading = null;
+        return null;
+      });
+    return siteTableLoading;
+  }
+
+  // sites.rs: the exact host, else its nearest parent domain, in the table; `undefined` before it is loaded.
   function siteRules(host) {
-    if (siteTable === null) {
-      siteTable = new Map();
-      for (const option of document.querySelectorAll('#sites option')) siteTable.set(option.value, option.dataset.regras);
-    }
+    if (siteTable === null) return undefined;
     let candidate = host.replace(/^\p{White_Space}+|\p{White_Space}+$/gu, '').replace(/\.+$/, '')
       .replace(/[A-Z]/g, function (c) { return c.toLowerCase(); });
     for (;;) {
@@ -298,7 +332,8 @@
       if (o[name] !== undefined && o[name] !== null) return null;
     }
     const text = o.rules !== undefined ? o.rules : siteRules(o.site);
-    if (text === null || text === undefined) return null;
+    if (text === undefined) return undefined;
+    if (text === null) return null;
     if (new TextEncoder().encode(text).length > MAX_RULES_BYTES) return null;
     const parsed = parseRules(text);
     if (parsed === null || parsed.required.length > MAX_REQUIRED_LINES) return null;
@@ -369,7 +404,8 @@
     return passwordBits(o);
   }
 
-  window.giropopsEntropy = { legacy: legacyBits, password: v1Bits, passphrase: passphraseBits };
+  // `password` of a body with `site` is undefined until the table is loaded (`sites()` loads it).
+  window.giropopsEntropy = { legacy: legacyBits, password: v1Bits, passphrase: passphraseBits, sites: loadSites };
 
   function strengthOf(bits) {
     if (bits === null) return 'impossible';
@@ -454,12 +490,23 @@
       const output = document.getElementById('tamanho-valor');
       if (output) output.value = range.value;
     };
-    const update = function (event) {
+    // A site typed before its table arrived: the meter keeps what it shows, the table is fetched, then both
+    // the length and the meter follow (once: if the fetch fails, the next change tries again).
+    const sitePending = function () {
+      return siteTable === null && passwordForm.elements.site.value !== '' && passwordForm.elements.regras.value === '';
+    };
+    const update = function (event, retried) {
+      if (sitePending()) {
+        if (!retried) loadSites().then(function () { update(event, true); });
+        return;
+      }
       fitLength(event);
       showMeter(passwordMeter, passwordFormBits(passwordForm));
     };
     passwordForm.addEventListener('input', update);
     passwordForm.addEventListener('change', update);
+    // The suggestions come with the table: fetched when the site field is first used.
+    if (passwordForm.elements.site) passwordForm.elements.site.addEventListener('focus', function () { loadSites(); });
   }
   const phraseForm = document.getElementById('form-frase');
   const phraseMeter = document.getElementById('forca-frase');

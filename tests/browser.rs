@@ -385,6 +385,47 @@ async fn the_page_entropy_function_agrees_with_the_server() {
     // The meter is computed in the browser by assets/app.js; the same policies through API v1 must give the
     // same entropy (rounded to 0.1), and the same "impossible" verdict.
     let (app, driver, client) = open_page("pt-BR,pt").await;
+    // The site table is not part of the page: nothing fetched and no suggestions until the site field is used;
+    // a site typed then fetches it (once), and the meter follows when it arrives.
+    const SITE_TABLE: &str = "return [performance.getEntriesByType('resource')\
+        .filter(e => e.name.includes('/assets/sites.')).length, document.querySelectorAll('#sites option').length];";
+    assert_eq!(
+        client.execute(SITE_TABLE, vec![]).await.unwrap(),
+        json!([0, 0])
+    );
+    client
+        .execute(
+            "document.getElementById('opcoes').open = true; const f = document.getElementById('site'); \
+             f.focus(); f.value = 'www.activision.com'; f.dispatchEvent(new Event('input', {bubbles: true}));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let expected = server_entropy(
+        &app,
+        "/api/v1/passwords",
+        &json!({"site": "www.activision.com", "length": 16}),
+    )
+    .await;
+    assert!(expected.is_some());
+    wait_for_async(
+        "the meter to count the site's rules",
+        Duration::from_secs(10),
+        || async { Some(meter_value(&client, "forca-senha").await) == expected },
+    )
+    .await;
+    assert_eq!(
+        client.execute(SITE_TABLE, vec![]).await.unwrap(),
+        json!([1, 434])
+    );
+    client
+        .execute(
+            "const f = document.getElementById('site'); f.value = ''; \
+             f.dispatchEvent(new Event('input', {bubbles: true}));",
+            vec![],
+        )
+        .await
+        .unwrap();
     let policies = json!([
         {}, {"length": 4}, {"length": 128}, {"length": 5, "min_digits": 0, "min_symbols": 0},
         {"length": 20, "symbols": false, "min_digits": 3, "exclude_ambiguous": true},
@@ -453,8 +494,9 @@ async fn the_page_entropy_function_agrees_with_the_server() {
     list.extend(rule_sets.as_array().unwrap().iter().cloned());
     list.extend(sites.as_array().unwrap().iter().cloned());
     let browser = client
-        .execute(
-            "return arguments[0].map(p => window.giropopsEntropy.password(p));",
+        .execute_async(
+            "const [policies, done] = arguments; \
+             window.giropopsEntropy.sites().then(() => done(policies.map(p => window.giropopsEntropy.password(p))));",
             vec![policies.clone()],
         )
         .await

@@ -410,15 +410,12 @@ async fn a_site_or_rules_on_the_page_generate_what_the_rules_allow() {
         assert_eq!(meter(&html, "forca-senha"), expected);
         assert_eq!(attr(&html, "regras", "value").as_deref(), Some(rules));
     }
-    // The suggestions: every site of the table, with its rules for the meter in app.js.
+    // The suggestions and the site rules for the meter are not in the page: app.js fills the empty datalist
+    // from the site table the field names (tests below).
     let html = app.get_text("/").await;
-    let datalist = &html[html.find("<datalist id=\"sites\">").expect("datalist")..];
-    let datalist = &datalist[..datalist.find("</datalist>").expect("closed")];
-    assert_eq!(datalist.matches("<option ").count(), 434);
-    assert!(datalist.contains(
-        "<option value=\"activision.com\" data-regras=\"minlength: 8; maxlength: 20; max-consecutive: 2; \
-         required: lower, upper; required: digit;\">"
-    ));
+    assert!(html.contains("<datalist id=\"sites\"></datalist>"));
+    let table = attr(&html, "site", "data-sites").expect("the site table's URL");
+    assert!(table.starts_with("/assets/sites."), "{table}");
 }
 
 #[tokio::test]
@@ -519,6 +516,112 @@ async fn site_and_rules_refusals_are_the_apis_with_the_typed_values_kept() {
     );
     let (_, history) = app.history().await;
     assert!(history.is_empty(), "nothing recorded: {history:?}");
+}
+
+/// What `GET /` may weigh: the page is about 6 KB; the site table (about 50 KB) is a separate asset, fetched by
+/// app.js when the site field is used, and putting it back into the page (a datalist carrying every site's
+/// rules) takes the page to about 66 KB.
+const PAGE_BUDGET_BYTES: usize = 16 * 1024;
+
+#[tokio::test]
+async fn the_site_table_is_an_immutable_asset_named_by_its_content_and_the_page_stays_small() {
+    let app = App::start(&[]);
+    for path in ["/", "/?lang=en", "/?modo=frase"] {
+        let html = app.get_text(path).await;
+        assert!(
+            html.len() < PAGE_BUDGET_BYTES,
+            "GET {path}: {} bytes, over the budget of {PAGE_BUDGET_BYTES}",
+            html.len()
+        );
+    }
+    let html = app.get_text("/").await;
+    let url = attr(&html, "site", "data-sites").expect("the site table's URL");
+    assert_eq!(
+        attr(&app.get_text("/?lang=en").await, "site", "data-sites"),
+        Some(url.clone()),
+        "one table for every page"
+    );
+    let hash = url
+        .strip_prefix("/assets/sites.")
+        .and_then(|rest| rest.strip_suffix(".json"))
+        .unwrap_or_else(|| panic!("{url}"));
+    assert!(
+        hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{url}"
+    );
+    let response = app.client.get(app.url(&url)).send().await.expect("request");
+    assert_eq!(response.status().as_u16(), 200);
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    assert_eq!(
+        header("cache-control").as_deref(),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert_eq!(header("content-type").as_deref(), Some("application/json"));
+    // Same origin, so the page's CSP (`default-src 'self'`) lets app.js fetch it; the asset carries it too.
+    assert!(header("content-security-policy").is_some_and(|v| v.contains("default-src 'self'")));
+    let body = response.bytes().await.expect("body");
+    // The name is the content's hash (the first 8 bytes of its SHA-256): another table, another URL, so caching
+    // it for good never serves a stale table.
+    let digest = ring::digest::digest(&ring::digest::SHA256, &body);
+    let expected: String = digest.as_ref()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(hash, expected);
+    let stale = app
+        .client
+        .get(app.url("/assets/sites.0000000000000000.json"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        stale.status().as_u16(),
+        404,
+        "only the current table's name"
+    );
+    // It is the table the server follows: every domain, with the rules API v1 reports for that site.
+    let table: std::collections::BTreeMap<String, String> =
+        serde_json::from_slice(&body).expect("a JSON object of strings");
+    assert_eq!(table.len(), 434);
+    let mut followed = 0;
+    for (domain, rules) in &table {
+        let (status, body) = app
+            .post_json("/api/v1/passwords", json!({"site": domain}))
+            .await;
+        for p in body["passwords"].as_array().into_iter().flatten() {
+            app.saw_password(p.as_str().unwrap_or_default());
+        }
+        match status {
+            200 => {
+                assert_eq!(body["rules"].as_str(), Some(rules.as_str()), "{domain}");
+                assert_eq!(body["rules_source"], format!("site:{domain}"), "{domain}");
+                followed += 1;
+            }
+            // Rules the server refuses (e.g. too much counting work) are still its table's: not unknown_site.
+            _ => assert_ne!(body["error"]["code"], "unknown_site", "{domain}: {body}"),
+        }
+    }
+    assert!(
+        followed > 400,
+        "{followed} of {} sites followed",
+        table.len()
+    );
+    let (status, body) = app
+        .post_json(
+            "/api/v1/passwords",
+            json!({"site": "not-in-the-table.example"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("unknown_site"))
+    );
 }
 
 #[tokio::test]

@@ -10,7 +10,6 @@ use super::super::i18n::page::{Texts, texts};
 use super::super::input::form::{FormRequest, Letters, OptionsForm, PhraseForm};
 use super::super::lang::Lang;
 use crate::generator::entropy::{Strength, rounded};
-use crate::generator::rules::sites;
 use crate::generator::{AMBIGUOUS, SAFE_SYMBOLS};
 use crate::service::Visitor;
 
@@ -48,8 +47,8 @@ pub struct IndexPage {
     phrase_language: &'static str,
     phrase_meter: MeterView,
     safe_symbols: &'static str,
-    /// The built-in sites as the site field suggests them, each with its rules (for the meter in app.js).
-    sites: &'static [(&'static str, &'static str)],
+    /// The built-in site table (domain → rules) app.js fetches for the suggestions and the meter, on first use.
+    sites_url: &'static str,
     ambiguous: String,
     /// The secret just generated (password or passphrase).
     pub password: Option<String>,
@@ -180,7 +179,7 @@ impl IndexPage {
             phrase_meter: MeterView::new(phrase_bits, lang, t),
             phrase_language: phrase.language_or(page_words).tag(),
             phrase,
-            sites: sites::with_rules(),
+            sites_url: super::assets::site_table_url(),
             safe_symbols: std::str::from_utf8(SAFE_SYMBOLS).unwrap_or_default(),
             ambiguous: AMBIGUOUS
                 .iter()
