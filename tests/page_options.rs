@@ -425,28 +425,28 @@ async fn site_and_rules_refusals_are_the_apis_with_the_typed_values_kept() {
     let cases: &[(Fields, &str, &str)] = &[
         (
             &[("site", "apple.com"), ("min_numeros", "2")],
-            "O campo min_numeros não pode ser usado junto com rules ou site.",
-            "Field min_numeros cannot be combined with rules or site.",
+            "O campo min_numeros não pode ser usado junto com regras ou site.",
+            "Field min_numeros cannot be combined with regras or site.",
         ),
         (
             &[("regras", "required: lower"), ("letras", "minusculas")],
-            "O campo letras não pode ser usado junto com rules ou site.",
-            "Field letras cannot be combined with rules or site.",
+            "O campo letras não pode ser usado junto com regras ou site.",
+            "Field letras cannot be combined with regras or site.",
         ),
         (
             &[("site", "apple.com"), ("simbolos", "@#")],
-            "O campo simbolos não pode ser usado junto com rules ou site.",
-            "Field simbolos cannot be combined with rules or site.",
+            "O campo simbolos não pode ser usado junto com regras ou site.",
+            "Field simbolos cannot be combined with regras or site.",
         ),
         (
             &[("site", "nope.example")],
-            "Não há regras embutidas para o site nope.example: envie-as no campo rules.",
-            "No built-in rules for the site nope.example: send them in the rules field.",
+            "Não há regras embutidas para o site nope.example: envie-as no campo regras.",
+            "No built-in rules for the site nope.example: send them in the regras field.",
         ),
         (
             &[("site", "apple.com"), ("regras", "required: lower")],
-            "Envie rules ou site, não os dois.",
-            "Send rules or site, not both.",
+            "Envie regras ou site, não os dois.",
+            "Send regras or site, not both.",
         ),
         (
             &[("site", "activision.com"), ("tamanho", "32")],
@@ -494,7 +494,7 @@ async fn site_and_rules_refusals_are_the_apis_with_the_typed_values_kept() {
     assert_eq!(status, 422);
     assert_eq!(
         error_message(&html),
-        "O campo incluir_caracteres_especiais não pode ser usado junto com rules ou site."
+        "O campo incluir_caracteres_especiais não pode ser usado junto com regras ou site."
     );
     // The API gives the same codes for the same requests.
     let (status, body) = app
@@ -513,6 +513,29 @@ async fn site_and_rules_refusals_are_the_apis_with_the_typed_values_kept() {
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (422, Some("unknown_site"))
+    );
+    // …and names its own fields where the page names the form's.
+    assert_eq!(
+        body["error"]["message"],
+        "Não há regras embutidas para o site nope.example: envie-as no campo rules."
+    );
+    let (status, body) = app
+        .post_json(
+            "/api/v1/passwords",
+            json!({"site": "apple.com", "rules": "required: lower"}),
+        )
+        .await;
+    assert_eq!(
+        (
+            status,
+            body["error"]["code"].as_str(),
+            body["error"]["message"].as_str()
+        ),
+        (
+            422,
+            Some("site_and_rules"),
+            Some("Envie rules ou site, não os dois.")
+        )
     );
     let (_, history) = app.history().await;
     assert!(history.is_empty(), "nothing recorded: {history:?}");

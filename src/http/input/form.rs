@@ -13,6 +13,7 @@ use super::rules::{RequestedRules, RulesRequest};
 use super::v1::{Length, Minimum, Words};
 use crate::generator::passphrase::{DEFAULT_SEPARATOR, DEFAULT_WORDS, check_separator};
 use crate::generator::policy::check_symbol_set;
+use crate::generator::rules::RulesFields;
 use crate::generator::{ClassOption, Language, PassphrasePolicy, PasswordOptions, Policy};
 use crate::http::error::ApiError;
 
@@ -352,6 +353,7 @@ impl OptionsForm {
             ("simbolos", self.symbol_set.is_some()),
         ];
         RulesRequest {
+            names: RulesFields::FORM,
             rules: self.rules.as_deref(),
             site: self.site.as_deref(),
             conflicts: &conflicts,

@@ -4,7 +4,7 @@
 //! fields.
 
 use super::v1::{Length, PasswordsRequest};
-use crate::generator::rules::{self, RulesError, RulesPolicy, sites};
+use crate::generator::rules::{self, RulesError, RulesFields, RulesPolicy, sites};
 use crate::http::error::ApiError;
 
 /// A request's rules, from `rules` or from `site`.
@@ -18,6 +18,8 @@ pub struct RequestedRules {
 
 /// What a request (API body or page form) says about rules, in its own field names.
 pub struct RulesRequest<'a> {
+    /// What the request calls `rules` and `site` (its refusals name them).
+    pub names: RulesFields,
     pub rules: Option<&'a str>,
     pub site: Option<&'a str>,
     /// The request's fields that contradict rules, by the name the client sent, and whether each is set.
@@ -33,18 +35,26 @@ impl RulesRequest<'_> {
     pub fn resolve(&self) -> Result<Option<RequestedRules>, ApiError> {
         let (text, source) = match (self.rules, self.site) {
             (None, None) => return Ok(None),
-            (Some(_), Some(_)) => return Err(RulesError::SiteAndRules.into()),
+            (Some(_), Some(_)) => return Err(RulesError::SiteAndRules(self.names).into()),
             (Some(rules), None) => (rules.to_owned(), "request".to_owned()),
             (None, Some(site)) => match sites::lookup(site) {
                 Some((domain, rules)) => (rules.to_owned(), format!("site:{domain}")),
                 None => {
                     let shown: String = site.chars().take(64).collect();
-                    return Err(RulesError::UnknownSite(shown).into());
+                    return Err(RulesError::UnknownSite {
+                        site: shown,
+                        names: self.names,
+                    }
+                    .into());
                 }
             },
         };
         if let Some((field, _)) = self.conflicts.iter().find(|(_, set)| *set) {
-            return Err(RulesError::Conflict(field).into());
+            return Err(RulesError::Conflict {
+                field,
+                names: self.names,
+            }
+            .into());
         }
         let excluded = rules::excluded(self.exclude_ambiguous, self.exclude);
         let policy = RulesPolicy::new(&text, excluded, self.length)?;
@@ -74,6 +84,7 @@ impl PasswordsRequest {
             ("min_entropy_bits", self.min_entropy_bits.is_some()),
         ];
         RulesRequest {
+            names: RulesFields::API,
             rules: self.rules.as_deref(),
             site: self.site.as_ref().map(|s| s.0.as_str()),
             conflicts: &conflicts,
