@@ -612,29 +612,21 @@ async fn the_site_table_is_an_immutable_asset_named_by_its_content_and_the_page_
     let table: std::collections::BTreeMap<String, String> =
         serde_json::from_slice(&body).expect("a JSON object of strings");
     assert_eq!(table.len(), 434);
-    let mut followed = 0;
     for (domain, rules) in &table {
         let (status, body) = app
             .post_json("/api/v1/passwords", json!({"site": domain}))
             .await;
+        assert_eq!(status, 200, "{domain}: {body}");
+        assert_eq!(body["rules"].as_str(), Some(rules.as_str()), "{domain}");
+        assert_eq!(body["rules_source"], format!("site:{domain}"), "{domain}");
+        // For the log scan, but not the digits-only ones (PIN sites): those may well occur in a latency.
         for p in body["passwords"].as_array().into_iter().flatten() {
-            app.saw_password(p.as_str().unwrap_or_default());
-        }
-        match status {
-            200 => {
-                assert_eq!(body["rules"].as_str(), Some(rules.as_str()), "{domain}");
-                assert_eq!(body["rules_source"], format!("site:{domain}"), "{domain}");
-                followed += 1;
+            let p = p.as_str().unwrap_or_default();
+            if !p.bytes().all(|b| b.is_ascii_digit()) {
+                app.saw_password(p);
             }
-            // Rules the server refuses (e.g. too much counting work) are still its table's: not unknown_site.
-            _ => assert_ne!(body["error"]["code"], "unknown_site", "{domain}: {body}"),
         }
     }
-    assert!(
-        followed > 400,
-        "{followed} of {} sites followed",
-        table.len()
-    );
     let (status, body) = app
         .post_json(
             "/api/v1/passwords",
