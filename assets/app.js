@@ -1,5 +1,5 @@
 // giropops-senhas page behaviour: show/hide, copy (with a fallback for plain-HTTP origins), live length and
-// word count, the strength meter recomputed as the options change.
+// word count, the strength meter recomputed as the options change (classes, site rules and passwordrules).
 // Loaded as a file (no inline script) so the Content-Security-Policy `default-src 'self'` holds.
 'use strict';
 (function () {
@@ -165,7 +165,247 @@
     return rounded(log2(n));
   }
 
-  window.giropopsEntropy = { legacy: legacyBits, password: passwordBits, passphrase: passphraseBits };
+  // ---- Site rules, by the server's rules (src/generator/rules/: parse.rs, mod.rs, count.rs) -----------------
+  // Sets are BigInt bit masks over ASCII codes, like CharSet (u128) in parse.rs. Any case the server refuses
+  // (a 422) is null here, `too_much_work` included (the server's CPU estimate for one password, reproduced).
+  const MAX_RULES_BYTES = 1024;
+  const MAX_REQUIRED_LINES = 8;
+  const DEFAULT_RULES_LENGTH = 20;
+  function charRange(from, to) {
+    let set = 0n;
+    for (let c = from; c <= to; c++) set |= 1n << BigInt(c);
+    return set;
+  }
+  const SET_UPPER = charRange(65, 90);
+  const SET_LOWER = charRange(97, 122);
+  const SET_DIGIT = charRange(48, 57);
+  const SET_PRINTABLE = charRange(32, 126);
+  const SET_SPACE = 1n << 32n;
+  const SET_SPECIAL = SET_PRINTABLE & ~SET_UPPER & ~SET_LOWER & ~SET_DIGIT;
+  const RULE_CLASSES = {
+    'upper': SET_UPPER, 'lower': SET_LOWER, 'digit': SET_DIGIT, 'special': SET_SPECIAL,
+    'ascii-printable': SET_PRINTABLE, 'unicode': SET_PRINTABLE,
+  };
+  const isSpace = function (c) { return c !== undefined && /^\p{White_Space}$/u.test(c); };
+
+  // parse.rs: the rules as written, or null where the server answers invalid_rules.
+  function parseRules(text) {
+    const chars = Array.from(text);
+    let at = 0;
+    const peek = function () { return chars[at]; };
+    const skip = function () { while (isSpace(peek())) at++; };
+    const eat = function (wanted) { if (peek() !== wanted) return false; at++; return true; };
+    const name = function () {
+      let word = '';
+      while (peek() !== undefined && /^[A-Za-z-]$/.test(peek())) word += chars[at++];
+      return word.toLowerCase();
+    };
+    const number = function () {
+      let value = null;
+      while (peek() !== undefined && /^[0-9]$/.test(peek())) value = Math.min((value || 0) * 10 + Number(chars[at++]), 4294967295);
+      return value;
+    };
+    const parsed = { min: null, max: null, consecutive: null, required: [], allowed: [], space: false };
+    const custom = function () {
+      let set = 0n;
+      const add = function (c) {
+        const code = c.codePointAt(0);
+        if (code >= 32 && code <= 126) set |= 1n << BigInt(code);
+      };
+      if (eat('-')) add('-');
+      while (peek() !== undefined && peek() !== '-' && peek() !== ']') add(chars[at++]);
+      if (peek() === ']' && chars[at + 1] === ']') { add(']'); at++; }
+      if (!eat(']')) return null;
+      if (set & SET_SPACE) parsed.space = true;
+      return set;
+    };
+    const classes = function () {
+      let set = 0n;
+      for (;;) {
+        const one = eat('[') ? custom() : RULE_CLASSES[name()];
+        if (one === undefined || one === null) return null;
+        set |= one;
+        skip();
+        if (!eat(',')) return set;
+        skip();
+      }
+    };
+    skip();
+    if (peek() === undefined) return null;
+    for (;;) {
+      skip();
+      if (peek() === undefined) return parsed;
+      const property = name();
+      skip();
+      if (!eat(':')) return null;
+      skip();
+      if (property === 'required' || property === 'allowed') {
+        const set = classes();
+        if (set === null) return null;
+        parsed[property].push(set);
+      } else {
+        const value = number();
+        if (value === null) return null;
+        if (property === 'minlength') parsed.min = parsed.min === null ? value : Math.max(parsed.min, value);
+        else if (property === 'maxlength') parsed.max = parsed.max === null ? value : Math.min(parsed.max, value);
+        else if (property === 'max-consecutive') parsed.consecutive = parsed.consecutive === null ? value : Math.min(parsed.consecutive, value);
+        else return null;
+      }
+      skip();
+      if (peek() === undefined) return parsed;
+      if (!eat(';')) return null;
+    }
+  }
+
+  // The built-in site table (domain → rules), the one the server looks sites up in, served under a name that
+  // carries its content's hash (the site field's data-sites). Fetched once, on first use, not with the page; it
+  // also fills the field's suggestions. Until it arrives, a site's rules are `undefined`: not known yet.
+  let siteTable = null;
+  let siteTableLoading = null;
+  function loadSites() {
+    if (siteTable !== null) return Promise.resolve(siteTable);
+    if (siteTableLoading !== null) return siteTableLoading;
+    const field = document.getElementById('site');
+    const url = field ? field.dataset.sites : undefined;
+    if (!url) return Promise.resolve(null);
+    siteTableLoading = fetch(url, { credentials: 'same-origin' })
+      .then(function (response) {
+        if (!response.ok) throw new Error('site table: HTTP ' + response.status);
+        return response.json();
+      })
+      .then(function (table) {
+        siteTable = new Map(Object.entries(table));
+        const list = document.getElementById('sites');
+        if (list && list.children.length === 0) {
+          const options = document.createDocumentFragment();
+          for (const domain of siteTable.keys()) {
+            const option = document.createElement('option');
+            option.value = domain;
+            options.appendChild(option);
+          }
+          list.appendChild(options);
+        }
+        return siteTable;
+      })
+      .catch(function () {
+        // Offline or refused: the next use tries again; the server still follows the site when posted.
+        siteTableLoading = null;
+        return null;
+      });
+    return siteTableLoading;
+  }
+
+  // sites.rs: the exact host, else its nearest parent domain, in the table; `undefined` before it is loaded.
+  function siteRules(host) {
+    if (siteTable === null) return undefined;
+    let candidate = host.replace(/^\p{White_Space}+|\p{White_Space}+$/gu, '').replace(/\.+$/, '')
+      .replace(/[A-Z]/g, function (c) { return c.toLowerCase(); });
+    for (;;) {
+      if (siteTable.has(candidate)) return siteTable.get(candidate);
+      const dot = candidate.indexOf('.');
+      if (dot < 0) return null;
+      candidate = candidate.slice(dot + 1);
+      if (!candidate.includes('.')) return null;
+    }
+  }
+
+  function popcount(set) {
+    let n = 0;
+    for (; set; set &= set - 1n) n++;
+    return n;
+  }
+
+  // count.rs: strings of `length` over `m` characters with no run longer than `k` (m·E(L), prefix sums Q).
+  function runLimited(m, length, k) {
+    if (m === 0) return 0n;
+    const q = [0n, 1n];
+    for (let n = 1; n <= length; n++) q.push(q[n] + (q[n] - q[n - Math.min(k, n)]) * BigInt(m - 1));
+    return (q[length] - q[length - Math.min(k, length)]) * BigInt(m);
+  }
+
+  // POST /api/v1/passwords with `rules` or `site`: the exact count by inclusion–exclusion over the required
+  // lines, each term a run-limited count; null for what the server refuses.
+  function rulesBits(o) {
+    if (o.rules !== undefined && o.site !== undefined) return null;
+    for (const name of ['lowercase', 'uppercase', 'digits', 'symbols']) if (o[name] === false) return null;
+    for (const name of ['min_lowercase', 'min_uppercase', 'min_digits', 'min_symbols', 'symbol_set', 'min_entropy_bits']) {
+      if (o[name] !== undefined && o[name] !== null) return null;
+    }
+    const text = o.rules !== undefined ? o.rules : siteRules(o.site);
+    if (text === undefined) return undefined;
+    if (text === null) return null;
+    if (new TextEncoder().encode(text).length > MAX_RULES_BYTES) return null;
+    const parsed = parseRules(text);
+    if (parsed === null || parsed.required.length > MAX_REQUIRED_LINES) return null;
+    const min = Math.max(parsed.min === null ? 4 : parsed.min, 4);
+    const max = Math.min(parsed.max === null ? 128 : parsed.max, 128);
+    if (min > max) return null;
+    let length = o.length;
+    if (length === undefined) length = Math.min(Math.max(DEFAULT_RULES_LENGTH, min), max);
+    else if (!(Number.isInteger(length) && length >= min && length <= max)) return null;
+    if (parsed.consecutive === 0) return null;
+    const k = Math.max(1, Math.min(parsed.consecutive === null ? length : parsed.consecutive, length));
+    let drop = parsed.space ? 0n : SET_SPACE;
+    const exclude = (o.exclude_ambiguous ? AMBIGUOUS : '') + (o.exclude || '');
+    for (const c of exclude) if (c.codePointAt(0) < 128) drop |= 1n << BigInt(c.codePointAt(0));
+    const lines = parsed.required.map(function (set) { return set & ~drop; });
+    if (lines.some(function (set) { return set === 0n; })) return null;
+    let named = parsed.required.concat(parsed.allowed).reduce(function (a, set) { return a | set; }, 0n);
+    if (parsed.required.length === 0 && parsed.allowed.length === 0) named = SET_PRINTABLE;
+    const alphabet = named & ~drop;
+    if (alphabet === 0n) return null;
+    const tables = new Map();
+    let total = 0n;
+    for (let t = 0; t < (1 << lines.length); t++) {
+      let union = 0n;
+      let size = 0;
+      for (let i = 0; i < lines.length; i++) if (t & (1 << i)) { union |= lines[i]; size++; }
+      const m = popcount(alphabet & ~union);
+      if (!tables.has(m)) tables.set(m, runLimited(m, length, k));
+      total += size % 2 ? -tables.get(m) : tables.get(m);
+    }
+    if (total <= 0n) return null;
+    if (tooMuchWork(alphabet, lines, length, k, tables.size, total)) return null;
+    return rounded(log2(total));
+  }
+
+  // The server's CPU estimate for one password (mod.rs, prepare_for(1)): beyond it, 422 too_much_work.
+  const WORK_BUDGET_NS = 1000000;
+  function tooMuchWork(alphabet, lines, length, k, tables, total) {
+    const setup = tables * (length + 1) * 150 + (1 << lines.length) * 250;
+    if (setup > WORK_BUDGET_NS) return true;
+    const ratio = function (a, b) { return b === 0n ? 0 : 2 ** (log2(a) - log2(b)); };
+    const size = popcount(alphabet);
+    const plain = ratio(total, BigInt(size) ** BigInt(length));
+    const acceptance = ratio(total, runLimited(size, length, k));
+    let perPassword;
+    if (plain >= 1 / 16) {
+      perPassword = Math.floor(length * 30 / plain);
+    } else if (k < length && acceptance >= 0.5) {
+      perPassword = Math.floor(length * (2 * (250 + 80) + 800) / acceptance);
+    } else {
+      const groups = new Set();
+      for (let c = 0; c < 128; c++) {
+        if (!(alphabet & (1n << BigInt(c)))) continue;
+        let sig = 0;
+        lines.forEach(function (line, i) { if (line & (1n << BigInt(c))) sig |= 1 << i; });
+        groups.add(sig);
+      }
+      const candidates = groups.size + 1;
+      const terms = candidates * (length + lines.length * (1 << lines.length));
+      perPassword = length * (800 + candidates * 250) + terms * 80;
+    }
+    return setup + Math.max(perPassword, 1) > WORK_BUDGET_NS;
+  }
+
+  // The v1 body: `rules` or `site` → the rules; otherwise the classes.
+  function v1Bits(o) {
+    if (o.rules !== undefined || o.site !== undefined) return rulesBits(o);
+    return passwordBits(o);
+  }
+
+  // `password` of a body with `site` is undefined until the table is loaded (`sites()` loads it).
+  window.giropopsEntropy = { legacy: legacyBits, password: v1Bits, passphrase: passphraseBits, sites: loadSites };
 
   function strengthOf(bits) {
     if (bits === null) return 'impossible';
@@ -198,7 +438,7 @@
     const length = Number(value('tamanho'));
     const digits = checked('incluir_numeros');
     const punctuation = checked('incluir_caracteres_especiais');
-    const optionNames = ['letras', 'min_minusculas', 'min_maiusculas', 'min_numeros', 'min_especiais', 'excluir', 'simbolos'];
+    const optionNames = ['letras', 'min_minusculas', 'min_maiusculas', 'min_numeros', 'min_especiais', 'excluir', 'simbolos', 'site', 'regras'];
     const anyOption = checked('excluir_parecidos') || optionNames.some(function (n) { return value(n) !== ''; });
     if (!anyOption) return legacyBits(length, digits, punctuation);
     const minimum = function (name) {
@@ -222,15 +462,51 @@
       symbol_set: value('simbolos') === '' ? undefined : value('simbolos'),
     };
     if (Object.values(options).some(function (v) { return Number.isNaN(v); })) return null;
-    return passwordBits(options);
+    // `site` / `regras` as `site` / `rules` of the API; the form always posts its length.
+    if (value('site') !== '') options.site = value('site');
+    if (value('regras') !== '') options.rules = value('regras');
+    return v1Bits(options);
   }
 
   const passwordForm = document.getElementById('form-senha');
   const passwordMeter = document.getElementById('forca-senha');
   if (passwordForm && passwordMeter) {
-    const update = function () { showMeter(passwordMeter, passwordFormBits(passwordForm)); };
+    // Typing a site or rules moves the length control into their range (the server still checks what is
+    // posted: a length outside it is a 422 length_outside_rules, and moving the control back is allowed).
+    const fitLength = function (event) {
+      const name = event && event.target ? event.target.name : '';
+      const range = passwordForm.elements.tamanho;
+      if ((name !== 'site' && name !== 'regras') || !range) return;
+      const own = passwordForm.elements.regras.value;
+      const site = passwordForm.elements.site.value;
+      const text = own !== '' ? own : (site !== '' ? siteRules(site) : null);
+      const parsed = text ? parseRules(text) : null;
+      if (!parsed) return;
+      const min = Math.max(parsed.min === null ? 4 : parsed.min, Number(range.min));
+      const max = Math.min(parsed.max === null ? 128 : parsed.max, Number(range.max));
+      const length = Number(range.value);
+      if (min > max || (length >= min && length <= max)) return;
+      range.value = String(Math.min(Math.max(length, min), max));
+      const output = document.getElementById('tamanho-valor');
+      if (output) output.value = range.value;
+    };
+    // A site typed before its table arrived: the meter keeps what it shows, the table is fetched, then both
+    // the length and the meter follow (once: if the fetch fails, the next change tries again).
+    const sitePending = function () {
+      return siteTable === null && passwordForm.elements.site.value !== '' && passwordForm.elements.regras.value === '';
+    };
+    const update = function (event, retried) {
+      if (sitePending()) {
+        if (!retried) loadSites().then(function () { update(event, true); });
+        return;
+      }
+      fitLength(event);
+      showMeter(passwordMeter, passwordFormBits(passwordForm));
+    };
     passwordForm.addEventListener('input', update);
     passwordForm.addEventListener('change', update);
+    // The suggestions come with the table: fetched when the site field is first used.
+    if (passwordForm.elements.site) passwordForm.elements.site.addEventListener('focus', function () { loadSites(); });
   }
   const phraseForm = document.getElementById('form-frase');
   const phraseMeter = document.getElementById('forca-frase');

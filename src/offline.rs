@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::config::{GenerateArgs, PassphraseArgs};
 use crate::generator::policy::DEFAULT_LENGTH;
-use crate::generator::rules::{self, RulesError, RulesPolicy, sites};
+use crate::generator::rules::{self, RulesError, RulesFields, RulesPolicy, sites};
 use crate::generator::{ClassOption, PassphrasePolicy, PasswordOptions, target};
 use crate::service::{self, Budget, Generated, ServiceError};
 
@@ -58,7 +58,12 @@ fn generate_by_rules(args: &GenerateArgs) -> ExitCode {
         (Some(rules), _) => (rules.clone(), "request".to_owned()),
         (None, Some(site)) => match sites::lookup(site) {
             Some((domain, rules)) => (rules.to_owned(), format!("site:{domain}")),
-            None => return refuse(RulesError::UnknownSite(site.chars().take(64).collect())),
+            None => {
+                return refuse(RulesError::UnknownSite {
+                    site: site.chars().take(64).collect(),
+                    names: RulesFields::API,
+                });
+            }
         },
         (None, None) => return refuse("--rules or --site is needed"),
     };
@@ -75,7 +80,10 @@ fn generate_by_rules(args: &GenerateArgs) -> ExitCode {
         ("--min-entropy", args.min_entropy.is_some()),
     ];
     if let Some((flag, _)) = conflicts.iter().find(|(_, set)| *set) {
-        return refuse(RulesError::Conflict(flag));
+        return refuse(RulesError::Conflict {
+            field: flag,
+            names: RulesFields::API,
+        });
     }
     let excluded = rules::excluded(args.exclude_ambiguous, &args.exclude);
     let policy = match RulesPolicy::new(&text, excluded, args.length) {

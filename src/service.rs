@@ -209,6 +209,25 @@ impl Service {
         Ok(password)
     }
 
+    /// One password following `rules`, counted and recorded like the page's other passwords (the page's `site`
+    /// and `regras`), within the per-request CPU budget.
+    pub async fn rules_password_recorded(
+        &self,
+        rules: &RulesPolicy,
+        interface: Interface,
+        visitor: &Visitor,
+    ) -> Result<String, ServiceError> {
+        let generated = rules_passwords(rules, 1, Budget::Request)?;
+        let password = generated
+            .secrets
+            .into_iter()
+            .next()
+            .ok_or(GenerationError::Internal("no password generated"))?;
+        self.count(SecretKind::Password, interface, 1);
+        self.record(visitor, &password).await;
+        Ok(password)
+    }
+
     /// One passphrase, counted and recorded like the page's passwords.
     pub async fn passphrase_recorded(
         &self,

@@ -385,6 +385,47 @@ async fn the_page_entropy_function_agrees_with_the_server() {
     // The meter is computed in the browser by assets/app.js; the same policies through API v1 must give the
     // same entropy (rounded to 0.1), and the same "impossible" verdict.
     let (app, driver, client) = open_page("pt-BR,pt").await;
+    // The site table is not part of the page: nothing fetched and no suggestions until the site field is used;
+    // a site typed then fetches it (once), and the meter follows when it arrives.
+    const SITE_TABLE: &str = "return [performance.getEntriesByType('resource')\
+        .filter(e => e.name.includes('/assets/sites.')).length, document.querySelectorAll('#sites option').length];";
+    assert_eq!(
+        client.execute(SITE_TABLE, vec![]).await.unwrap(),
+        json!([0, 0])
+    );
+    client
+        .execute(
+            "document.getElementById('opcoes').open = true; const f = document.getElementById('site'); \
+             f.focus(); f.value = 'www.activision.com'; f.dispatchEvent(new Event('input', {bubbles: true}));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let expected = server_entropy(
+        &app,
+        "/api/v1/passwords",
+        &json!({"site": "www.activision.com", "length": 16}),
+    )
+    .await;
+    assert!(expected.is_some());
+    wait_for_async(
+        "the meter to count the site's rules",
+        Duration::from_secs(10),
+        || async { Some(meter_value(&client, "forca-senha").await) == expected },
+    )
+    .await;
+    assert_eq!(
+        client.execute(SITE_TABLE, vec![]).await.unwrap(),
+        json!([1, 434])
+    );
+    client
+        .execute(
+            "const f = document.getElementById('site'); f.value = ''; \
+             f.dispatchEvent(new Event('input', {bubbles: true}));",
+            vec![],
+        )
+        .await
+        .unwrap();
     let policies = json!([
         {}, {"length": 4}, {"length": 128}, {"length": 5, "min_digits": 0, "min_symbols": 0},
         {"length": 20, "symbols": false, "min_digits": 3, "exclude_ambiguous": true},
@@ -401,9 +442,61 @@ async fn the_page_entropy_function_agrees_with_the_server() {
         {"symbol_set": "a"},
         {"length": 6, "min_lowercase": 3, "min_uppercase": 3, "min_digits": 1}
     ]);
+    let rule_sets = json!([
+        // Rules (passwordrules, docs/rules.md): overlapping required lines, run limits, custom sets, exclusions.
+        {"rules": "minlength: 8; maxlength: 16; required: lower; required: upper; required: digit; max-consecutive: 2;", "length": 12},
+        {"rules": "required: lower, upper; required: upper, digit; required: [abc123]; allowed: special", "length": 10},
+        {"rules": "required: upper, digit; required: lower, [#$]; required: [-aZ5]; required: [ #]; required: special; \
+            required: digit, [xyz]; required: [0]; required: lower, upper; max-consecutive: 2", "length": 24},
+        {"rules": "required: lower, upper; required: upper, digit; required: digit, lower; required: ascii-printable; \
+            required: lower, special; required: upper, special; required: unicode; required: [abcXYZ789!]; \
+            max-consecutive: 3", "length": 30},
+        {"rules": "required: ascii-printable; required: [ ]; max-consecutive: 1", "length": 6},
+        {"rules": "minlength: 20; required: unicode; allowed: [ -]; max-consecutive: 3"},
+        {"rules": "required: [-ab]]; required: [b]]; max-consecutive: 2", "length": 5},
+        {"rules": "required: [-ab]]; required: [b]]; max-consecutive: 1", "length": 128},
+        {"rules": "maxlength: 12"},
+        {"rules": "  MinLength : 6 ; REQUIRED : Lower ,Digit ; max-consecutive: 9; max-consecutive: 3 ;"},
+        {"rules": "minlength: 10; required: digit; allowed: upper", "exclude": "0123Aé", "exclude_ambiguous": true, "length": 40},
+        {"rules": "required: [aé€b]; allowed: [c d]", "length": 7},
+        {"rules": "required: special; required: digit; maxlength: 4000000000000"},
+        // Impossible or refused: null in the browser, 422 from the server (the 8-line set above at length 24 is
+        // too_much_work: the server's CPU estimate, which app.js reproduces).
+        {"rules": "required: [a]; max-consecutive: 1", "length": 8},
+        {"rules": "required: [a]; required: [b]; required: [c]; required: [d]; required: [e]", "length": 4},
+        {"rules": "minlength: 30; maxlength: 20"},
+        {"rules": "max-consecutive: 0"},
+        {"rules": "required: [abc]", "exclude": "abc"},
+        {"rules": "required: [ ]", "length": 8, "exclude": " "},
+        {"rules": "required: lower; allowed: digit", "length": 3},
+        {"rules": "maxlength: 12", "length": 13},
+        {"rules": "required: lower", "min_digits": 1},
+        {"rules": "required: lower", "symbols": false},
+        {"rules": "required: lower", "site": "apple.com"},
+        {"rules": "bogus: 3"},
+        {"rules": "required: [abc"},
+        {"rules": "required: lower;; required: upper"},
+        {"rules": ""},
+        {"rules": "required: lower; required: upper; required: digit; required: special; required: [a]; required: [b]; \
+            required: [c]; required: [d]; required: [e]"}
+    ]);
+    let sites = json!([
+        // Sites from the built-in table: the exact host, a parent domain, any case, unknown.
+        {"site": "activision.com", "length": 16},
+        {"site": "www.activision.com"},
+        {"site": "WWW.Apple.COM."},
+        {"site": "apple.com", "exclude_ambiguous": true, "length": 24},
+        {"site": "nope.example"},
+        {"site": "com"}
+    ]);
+    let mut policies = policies;
+    let list = policies.as_array_mut().unwrap();
+    list.extend(rule_sets.as_array().unwrap().iter().cloned());
+    list.extend(sites.as_array().unwrap().iter().cloned());
     let browser = client
-        .execute(
-            "return arguments[0].map(p => window.giropopsEntropy.password(p));",
+        .execute_async(
+            "const [policies, done] = arguments; \
+             window.giropopsEntropy.sites().then(() => done(policies.map(p => window.giropopsEntropy.password(p))));",
             vec![policies.clone()],
         )
         .await
@@ -459,6 +552,59 @@ async fn the_page_entropy_function_agrees_with_the_server() {
         .unwrap();
     let server = server_entropy(&app, "/api/v1/passwords", &json!({"length": 16})).await;
     assert_ne!(js.as_f64(), server);
+    // The form: a site typed in the panel moves the meter to the rules' exact bits, as the server counts them.
+    client
+        .execute(
+            "const f = document.getElementById('site'); document.getElementById('opcoes').open = true; \
+             f.value = 'www.activision.com'; f.dispatchEvent(new Event('input', {bubbles: true}));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let server = server_entropy(
+        &app,
+        "/api/v1/passwords",
+        &json!({"site": "www.activision.com", "length": 16}),
+    )
+    .await;
+    assert_eq!(Some(meter_value(&client, "forca-senha").await), server);
+    client
+        .execute(
+            "const f = document.getElementById('site'); f.value = ''; \
+             const r = document.getElementById('regras'); r.value = 'required: [a]; max-consecutive: 1'; \
+             r.dispatchEvent(new Event('input', {bubbles: true}));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(meter_value(&client, "forca-senha").await, 0.0, "impossible");
+    // A site whose maxlength is under the control's 16: the control moves into its range (12).
+    let length = client
+        .execute(
+            "document.getElementById('regras').value = ''; const f = document.getElementById('site'); \
+             f.value = 'airfrance.com'; f.dispatchEvent(new Event('input', {bubbles: true})); \
+             return [document.getElementById('tamanho').value, document.getElementById('tamanho-valor').value];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(length, json!(["12", "12"]));
+    let server = server_entropy(
+        &app,
+        "/api/v1/passwords",
+        &json!({"site": "airfrance.com", "length": 12}),
+    )
+    .await;
+    assert!(server.is_some());
+    assert_eq!(Some(meter_value(&client, "forca-senha").await), server);
+    client
+        .execute(
+            "document.getElementById('site').value = ''; const r = document.getElementById('tamanho'); \
+             r.value = '16'; r.dispatchEvent(new Event('input', {bubbles: true}));",
+            vec![],
+        )
+        .await
+        .unwrap();
     // The legacy policy (the simple form) against the value the server renders for it.
     let js = client
         .execute(

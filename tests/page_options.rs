@@ -91,7 +91,7 @@ type Case = (
     fn(&str) -> Result<(), String>,
 );
 
-const EMPTY_OPTIONS: [(&str, &str); 7] = [
+const EMPTY_OPTIONS: [(&str, &str); 9] = [
     ("letras", ""),
     ("min_minusculas", ""),
     ("min_maiusculas", ""),
@@ -99,6 +99,8 @@ const EMPTY_OPTIONS: [(&str, &str); 7] = [
     ("min_especiais", ""),
     ("excluir", ""),
     ("simbolos", ""),
+    ("site", ""),
+    ("regras", ""),
 ];
 
 #[tokio::test]
@@ -323,6 +325,318 @@ async fn bad_options_re_render_with_a_422_and_a_message() {
     assert!(html.contains("combinação impossível"));
     let (_, history) = app.history().await;
     assert!(history.is_empty(), "nothing recorded: {history:?}");
+}
+
+/// A browser's post of the password form with both boxes checked, `extra` replacing the empty options.
+fn browser_post<'a>(length: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut fields = vec![
+        ("tamanho", length),
+        ("incluir_numeros", "on"),
+        ("incluir_caracteres_especiais", "on"),
+    ];
+    fields.extend(
+        EMPTY_OPTIONS
+            .iter()
+            .filter(|(n, _)| !extra.iter().any(|(e, _)| e == n)),
+    );
+    fields.extend_from_slice(extra);
+    fields
+}
+
+/// No run of more than `k` identical characters.
+fn runs_within(p: &str, k: usize) -> bool {
+    p.as_bytes()
+        .chunk_by(|a, b| a == b)
+        .all(|run| run.len() <= k)
+}
+
+#[tokio::test]
+async fn a_site_or_rules_on_the_page_generate_what_the_rules_allow() {
+    let app = App::start(&[]);
+    // The site's rules (Apple's table): minlength 8, maxlength 20, max-consecutive 2, a letter, a digit.
+    let fields = browser_post("16", &[("site", "www.activision.com")]);
+    let expected = v1_entropy(
+        &app,
+        "/api/v1/passwords",
+        json!({"site": "www.activision.com", "length": 16}),
+    )
+    .await;
+    assert_eq!(expected, 95.2);
+    for _ in 0..10 {
+        let (status, html) = post(&app, "/", &fields).await;
+        assert_eq!(status, 200, "{html}");
+        let p = secret(&app, &html);
+        assert_eq!(p.len(), 16, "{p}");
+        assert!(p.bytes().all(|b| b.is_ascii_alphanumeric()), "{p}");
+        assert!(p.bytes().any(|b| b.is_ascii_alphabetic()), "{p}");
+        assert!(p.bytes().any(|b| b.is_ascii_digit()), "{p}");
+        assert!(runs_within(&p, 2), "{p}");
+        assert_eq!(meter(&html, "forca-senha"), expected);
+        assert!(html.contains("<details class=\"options\" id=\"opcoes\" open"));
+        assert_eq!(
+            attr(&html, "site", "value").as_deref(),
+            Some("www.activision.com")
+        );
+        let (_, history) = app.history().await;
+        assert_eq!(
+            history.first(),
+            Some(&p),
+            "recorded like the page's passwords"
+        );
+    }
+    assert_eq!(
+        app.metric("giropops_secrets_generated_total{kind=\"password\",interface=\"page\"}")
+            .await,
+        10.0
+    );
+    // Own rules with a space in a custom set, a run limit of 1 and the look-alikes excluded (`0` and `1` go).
+    let rules = "required: [ ab]; required: digit; max-consecutive: 1";
+    let fields = browser_post("8", &[("regras", rules), ("excluir_parecidos", "on")]);
+    let expected = v1_entropy(
+        &app,
+        "/api/v1/passwords",
+        json!({"rules": rules, "length": 8, "exclude_ambiguous": true}),
+    )
+    .await;
+    for _ in 0..10 {
+        let (status, html) = post(&app, "/", &fields).await;
+        assert_eq!(status, 200, "{html}");
+        let p = secret(&app, &html);
+        assert_eq!(p.len(), 8, "{p:?}");
+        assert!(p.chars().all(|c| " ab23456789".contains(c)), "{p:?}");
+        assert!(p.chars().any(|c| " ab".contains(c)), "{p:?}");
+        assert!(p.bytes().any(|b| b.is_ascii_digit()), "{p:?}");
+        assert!(runs_within(&p, 1), "{p:?}");
+        assert_eq!(meter(&html, "forca-senha"), expected);
+        assert_eq!(attr(&html, "regras", "value").as_deref(), Some(rules));
+    }
+    // The suggestions and the site rules for the meter are not in the page: app.js fills the empty datalist
+    // from the site table the field names (tests below).
+    let html = app.get_text("/").await;
+    assert!(html.contains("<datalist id=\"sites\"></datalist>"));
+    let table = attr(&html, "site", "data-sites").expect("the site table's URL");
+    assert!(table.starts_with("/assets/sites."), "{table}");
+}
+
+#[tokio::test]
+async fn site_and_rules_refusals_are_the_apis_with_the_typed_values_kept() {
+    let app = App::start(&[]);
+    let long = format!("minlength: 8;{}", " ".repeat(1020));
+    let cases: &[(Fields, &str, &str)] = &[
+        (
+            &[("site", "apple.com"), ("min_numeros", "2")],
+            "O campo min_numeros não pode ser usado junto com regras ou site.",
+            "Field min_numeros cannot be combined with regras or site.",
+        ),
+        (
+            &[("regras", "required: lower"), ("letras", "minusculas")],
+            "O campo letras não pode ser usado junto com regras ou site.",
+            "Field letras cannot be combined with regras or site.",
+        ),
+        (
+            &[("site", "apple.com"), ("simbolos", "@#")],
+            "O campo simbolos não pode ser usado junto com regras ou site.",
+            "Field simbolos cannot be combined with regras or site.",
+        ),
+        (
+            &[("site", "nope.example")],
+            "Não há regras embutidas para o site nope.example: envie-as no campo regras.",
+            "No built-in rules for the site nope.example: send them in the regras field.",
+        ),
+        (
+            &[("site", "apple.com"), ("regras", "required: lower")],
+            "Envie regras ou site, não os dois.",
+            "Send regras or site, not both.",
+        ),
+        (
+            &[("site", "activision.com"), ("tamanho", "32")],
+            "O tamanho 32 está fora do intervalo das regras, de 8 a 20.",
+            "Length 32 is outside the rules' range 8..=20.",
+        ),
+        (
+            &[("regras", "required: lower; sorted: yes")],
+            "As regras não seguem a sintaxe passwordrules: no caractere 17, esperava uma propriedade (minlength, maxlength, max-consecutive, required, allowed).",
+            "The rules are not valid passwordrules syntax: at character 17, expected a property (minlength, maxlength, max-consecutive, required, allowed).",
+        ),
+        (
+            &[("regras", "required: [a]; max-consecutive: 1")],
+            "Nenhuma senha de tamanho 16 respeita o max-consecutive com esses caracteres.",
+            "No password of length 16 meets max-consecutive with these characters.",
+        ),
+        (
+            &[("regras", long.as_str())],
+            "As regras passam do limite de 1024 bytes.",
+            "The rules are longer than 1024 bytes.",
+        ),
+    ];
+    for (extra, pt, en) in cases {
+        let mut fields = browser_post("16", extra);
+        if let Some(i) = extra.iter().position(|(n, _)| *n == "tamanho") {
+            fields.retain(|(n, v)| *n != "tamanho" || *v == extra[i].1);
+        }
+        let (status, html) = post(&app, "/", &fields).await;
+        assert_eq!(status, 422, "{fields:?}: {html}");
+        assert_eq!(error_message(&html), *pt, "{fields:?}");
+        assert!(!html.contains("id=\"senha-gerada\""), "no password shown");
+        assert!(html.contains("<details class=\"options\" id=\"opcoes\" open"));
+        for (name, value) in extra.iter().filter(|(n, _)| *n == "site" || *n == "regras") {
+            assert_eq!(attr(&html, name, "value").as_deref(), Some(*value), "kept");
+        }
+        assert_eq!(meter(&html, "forca-senha"), 0.0, "{fields:?}");
+        let (status, html) = post(&app, "/?lang=en", &fields).await;
+        assert_eq!(status, 422, "{fields:?}");
+        assert_eq!(error_message(&html), *en, "{fields:?}");
+    }
+    // The simple form's boxes are the API's `digits` / `symbols`: unchecked, they conflict too.
+    let mut fields = browser_post("16", &[("site", "apple.com")]);
+    fields.retain(|(n, _)| *n != "incluir_caracteres_especiais");
+    let (status, html) = post(&app, "/", &fields).await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        error_message(&html),
+        "O campo incluir_caracteres_especiais não pode ser usado junto com regras ou site."
+    );
+    // The API gives the same codes for the same requests.
+    let (status, body) = app
+        .post_json(
+            "/api/v1/passwords",
+            json!({"site": "apple.com", "min_digits": 2}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("rules_conflict"))
+    );
+    let (status, body) = app
+        .post_json("/api/v1/passwords", json!({"site": "nope.example"}))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("unknown_site"))
+    );
+    // …and names its own fields where the page names the form's.
+    assert_eq!(
+        body["error"]["message"],
+        "Não há regras embutidas para o site nope.example: envie-as no campo rules."
+    );
+    let (status, body) = app
+        .post_json(
+            "/api/v1/passwords",
+            json!({"site": "apple.com", "rules": "required: lower"}),
+        )
+        .await;
+    assert_eq!(
+        (
+            status,
+            body["error"]["code"].as_str(),
+            body["error"]["message"].as_str()
+        ),
+        (
+            422,
+            Some("site_and_rules"),
+            Some("Envie rules ou site, não os dois.")
+        )
+    );
+    let (_, history) = app.history().await;
+    assert!(history.is_empty(), "nothing recorded: {history:?}");
+}
+
+/// What `GET /` may weigh: the page is about 6 KB; the site table (about 50 KB) is a separate asset, fetched by
+/// app.js when the site field is used, and putting it back into the page (a datalist carrying every site's
+/// rules) takes the page to about 66 KB.
+const PAGE_BUDGET_BYTES: usize = 16 * 1024;
+
+#[tokio::test]
+async fn the_site_table_is_an_immutable_asset_named_by_its_content_and_the_page_stays_small() {
+    let app = App::start(&[]);
+    for path in ["/", "/?lang=en", "/?modo=frase"] {
+        let html = app.get_text(path).await;
+        assert!(
+            html.len() < PAGE_BUDGET_BYTES,
+            "GET {path}: {} bytes, over the budget of {PAGE_BUDGET_BYTES}",
+            html.len()
+        );
+    }
+    let html = app.get_text("/").await;
+    let url = attr(&html, "site", "data-sites").expect("the site table's URL");
+    assert_eq!(
+        attr(&app.get_text("/?lang=en").await, "site", "data-sites"),
+        Some(url.clone()),
+        "one table for every page"
+    );
+    let hash = url
+        .strip_prefix("/assets/sites.")
+        .and_then(|rest| rest.strip_suffix(".json"))
+        .unwrap_or_else(|| panic!("{url}"));
+    assert!(
+        hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{url}"
+    );
+    let response = app.client.get(app.url(&url)).send().await.expect("request");
+    assert_eq!(response.status().as_u16(), 200);
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    assert_eq!(
+        header("cache-control").as_deref(),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert_eq!(header("content-type").as_deref(), Some("application/json"));
+    // Same origin, so the page's CSP (`default-src 'self'`) lets app.js fetch it; the asset carries it too.
+    assert!(header("content-security-policy").is_some_and(|v| v.contains("default-src 'self'")));
+    let body = response.bytes().await.expect("body");
+    // The name is the content's hash (the first 8 bytes of its SHA-256): another table, another URL, so caching
+    // it for good never serves a stale table.
+    let digest = ring::digest::digest(&ring::digest::SHA256, &body);
+    let expected: String = digest.as_ref()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(hash, expected);
+    let stale = app
+        .client
+        .get(app.url("/assets/sites.0000000000000000.json"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        stale.status().as_u16(),
+        404,
+        "only the current table's name"
+    );
+    // It is the table the server follows: every domain, with the rules API v1 reports for that site.
+    let table: std::collections::BTreeMap<String, String> =
+        serde_json::from_slice(&body).expect("a JSON object of strings");
+    assert_eq!(table.len(), 434);
+    for (domain, rules) in &table {
+        let (status, body) = app
+            .post_json("/api/v1/passwords", json!({"site": domain}))
+            .await;
+        assert_eq!(status, 200, "{domain}: {body}");
+        assert_eq!(body["rules"].as_str(), Some(rules.as_str()), "{domain}");
+        assert_eq!(body["rules_source"], format!("site:{domain}"), "{domain}");
+        // For the log scan, but not the digits-only ones (PIN sites): those may well occur in a latency.
+        for p in body["passwords"].as_array().into_iter().flatten() {
+            let p = p.as_str().unwrap_or_default();
+            if !p.bytes().all(|b| b.is_ascii_digit()) {
+                app.saw_password(p);
+            }
+        }
+    }
+    let (status, body) = app
+        .post_json(
+            "/api/v1/passwords",
+            json!({"site": "not-in-the-table.example"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("unknown_site"))
+    );
 }
 
 #[tokio::test]

@@ -190,9 +190,9 @@ fn rules_code(e: &RulesError) -> &'static str {
         RulesError::RequiredExceedLength { .. } => "required_lines_exceed_length",
         RulesError::Unsatisfiable(_) => "max_consecutive_unsatisfiable",
         RulesError::TooMuchWork { .. } => "too_much_work",
-        RulesError::Conflict(_) => "rules_conflict",
-        RulesError::SiteAndRules => "site_and_rules",
-        RulesError::UnknownSite(_) => "unknown_site",
+        RulesError::Conflict { .. } => "rules_conflict",
+        RulesError::SiteAndRules(_) => "site_and_rules",
+        RulesError::UnknownSite { .. } => "unknown_site",
     }
 }
 

@@ -84,12 +84,36 @@ pub enum RulesError {
         "these rules need more counting work than a request may do: at most {max_count} passwords of them per request (0: shorten the length or simplify the rules)"
     )]
     TooMuchWork { max_count: usize },
-    #[error("field {0} cannot be combined with rules or site")]
-    Conflict(&'static str),
-    #[error("send rules or site, not both")]
-    SiteAndRules,
-    #[error("no built-in rules for the site {0}: send them in the rules field")]
-    UnknownSite(String),
+    #[error("field {field} cannot be combined with {} or {}", .names.rules, .names.site)]
+    Conflict {
+        field: &'static str,
+        names: RulesFields,
+    },
+    #[error("send {} or {}, not both", .0.rules, .0.site)]
+    SiteAndRules(RulesFields),
+    #[error("no built-in rules for the site {site}: send them in the {} field", .names.rules)]
+    UnknownSite { site: String, names: RulesFields },
+}
+
+/// What a request calls its rules and site fields, so that a refusal names the fields the client filled in:
+/// the API's `rules` / `site`, the page form's `regras` / `site`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RulesFields {
+    pub rules: &'static str,
+    pub site: &'static str,
+}
+
+impl RulesFields {
+    /// `POST /api/v1/passwords` (and the command line, which prints the API's refusals).
+    pub const API: Self = Self {
+        rules: "rules",
+        site: "site",
+    };
+    /// The page's form (`POST /`).
+    pub const FORM: Self = Self {
+        rules: "regras",
+        site: "site",
+    };
 }
 
 /// Where the syntax broke: what was expected there.

@@ -53,3 +53,16 @@ pub fn domains() -> Vec<&'static str> {
     all.sort_unstable();
     all
 }
+
+/// Every domain of the table with its rules, sorted by domain (the page's suggestions).
+pub fn with_rules() -> &'static [(&'static str, &'static str)] {
+    static SORTED: OnceLock<Vec<(&'static str, &'static str)>> = OnceLock::new();
+    SORTED.get_or_init(|| {
+        let mut all: Vec<(&'static str, &'static str)> = table()
+            .iter()
+            .map(|(d, r)| (d.as_str(), r.as_str()))
+            .collect();
+        all.sort_unstable();
+        all
+    })
+}

@@ -218,13 +218,17 @@ fn rules_pt(e: &RulesError) -> String {
         RulesError::TooMuchWork { max_count } => format!(
             "Essas regras exigem mais contagem do que cabe numa requisição: no máximo {max_count} senhas com elas por requisição (0: reduza o tamanho ou simplifique as regras)."
         ),
-        RulesError::Conflict(field) => {
-            format!("O campo {field} não pode ser usado junto com rules ou site.")
+        RulesError::Conflict { field, names } => format!(
+            "O campo {field} não pode ser usado junto com {} ou {}.",
+            names.rules, names.site
+        ),
+        RulesError::SiteAndRules(names) => {
+            format!("Envie {} ou {}, não os dois.", names.rules, names.site)
         }
-        RulesError::SiteAndRules => "Envie rules ou site, não os dois.".into(),
-        RulesError::UnknownSite(site) => {
-            format!("Não há regras embutidas para o site {site}: envie-as no campo rules.")
-        }
+        RulesError::UnknownSite { site, names } => format!(
+            "Não há regras embutidas para o site {site}: envie-as no campo {}.",
+            names.rules
+        ),
     }
 }
 

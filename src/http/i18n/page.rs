@@ -47,6 +47,10 @@ pub struct Texts {
     pub exclude_ambiguous: &'static str,
     pub exclude: &'static str,
     pub symbol_set: &'static str,
+    /// The site and rules fields (`site`, `regras`) and what they replace.
+    pub site: &'static str,
+    pub rules: &'static str,
+    pub rules_hint: &'static str,
     pub strength: &'static str,
     pub impossible: &'static str,
     pub words: &'static str,
@@ -109,6 +113,12 @@ pub const PT: Texts = Texts {
     exclude_ambiguous: "Excluir caracteres parecidos",
     exclude: "Excluir também:",
     symbol_set: "Caracteres especiais permitidos:",
+    site: "Regras de um site conhecido:",
+    rules: "Ou regras próprias (passwordrules):",
+    rules_hint: "Com um site ou regras, a senha segue só elas (e o tamanho, se couber no intervalo delas): deixe \
+        as letras, os mínimos e os especiais permitidos como estão e as duas caixas marcadas; excluir parecidos e \
+        excluir também continuam valendo. Exemplo: minlength: 8; maxlength: 16; required: lower, upper; \
+        required: digit; max-consecutive: 2",
     strength: "Força:",
     impossible: "combinação impossível",
     words: "Número de palavras:",
@@ -170,6 +180,12 @@ pub const EN: Texts = Texts {
     exclude_ambiguous: "Exclude look-alikes",
     exclude: "Also exclude:",
     symbol_set: "Allowed special characters:",
+    site: "Rules of a known site:",
+    rules: "Or your own rules (passwordrules):",
+    rules_hint: "With a site or rules, the password follows them alone (and the length, if it fits their range): \
+        leave the letters, minimums and allowed special characters as they are and both boxes checked; exclude \
+        look-alikes and also exclude still apply. Example: minlength: 8; maxlength: 16; required: lower, upper; \
+        required: digit; max-consecutive: 2",
     strength: "Strength:",
     impossible: "impossible combination",
     words: "Number of words:",

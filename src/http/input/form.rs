@@ -9,9 +9,11 @@ use utoipa::ToSchema;
 use super::Input;
 use super::fields::{LanguageTag, MAX_TEXT_CHARS, digits};
 use super::legacy::{DEFAULT_API_LENGTH, invalid_length};
+use super::rules::{RequestedRules, RulesRequest};
 use super::v1::{Length, Minimum, Words};
 use crate::generator::passphrase::{DEFAULT_SEPARATOR, DEFAULT_WORDS, check_separator};
 use crate::generator::policy::check_symbol_set;
+use crate::generator::rules::RulesFields;
 use crate::generator::{ClassOption, Language, PassphrasePolicy, PasswordOptions, Policy};
 use crate::http::error::ApiError;
 
@@ -76,6 +78,17 @@ pub struct FormFields {
     #[serde(default, deserialize_with = "text")]
     #[schema(value_type = Option<String>, max_length = 256, pattern = "^[!-/:-@\\[-`{-~]*$", nullable = false)]
     pub simbolos: Option<String>,
+    /// Options panel: a site whose rules are built in (Apple's table of 434 sites: the host, else its nearest
+    /// parent domain), as `site` of `POST /api/v1/passwords`; unknown → 422 `unknown_site`. Combines with
+    /// `tamanho` (inside the rules' range), `excluir_parecidos` and `excluir` only (docs/rules.md).
+    #[serde(default, deserialize_with = "text")]
+    #[schema(value_type = Option<String>, max_length = 256, nullable = false, example = "apple.com")]
+    pub site: Option<String>,
+    /// Options panel: rules in the `passwordrules` syntax (at most 1 KiB, 8 `required` lines), as `rules` of
+    /// `POST /api/v1/passwords`; not with `site`.
+    #[serde(default, deserialize_with = "rules_text")]
+    #[schema(value_type = Option<String>, max_length = 1024, nullable = false)]
+    pub regras: Option<String>,
     /// Passphrase: number of words, 3–20 (default 6).
     #[serde(default, deserialize_with = "words")]
     #[schema(
@@ -117,6 +130,8 @@ impl Input for FormFields {
         "excluir_parecidos",
         "excluir",
         "simbolos",
+        "site",
+        "regras",
         "palavras",
         "separador",
         "capitalizar",
@@ -245,6 +260,12 @@ fn text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D:
     Ok((!value.is_empty()).then_some(value))
 }
 
+/// Rules: empty is absent; the length is checked with the rules (`rules_too_long`, as the API).
+fn rules_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    let value = string(deserializer)?;
+    Ok((!value.is_empty()).then_some(value))
+}
+
 /// An empty separator is a real choice (words glued together); absent means the default.
 fn separator<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
     string(deserializer).map(Some)
@@ -277,6 +298,11 @@ pub struct OptionsForm {
     pub exclude_ambiguous: bool,
     pub exclude: Option<String>,
     pub symbol_set: Option<String>,
+    /// `site` and `regras`: the rules to follow instead of the classes (at most one of them).
+    pub site: Option<String>,
+    pub rules: Option<String>,
+    /// `tamanho` as posted, kept only with `site` or `regras` (absent: the rules' default length).
+    pub rules_length: Option<i64>,
 }
 
 impl OptionsForm {
@@ -310,6 +336,32 @@ impl OptionsForm {
             exclude: self.exclude.clone().unwrap_or_default(),
             symbol_set: self.symbol_set.clone(),
         }
+    }
+
+    /// The rules of `site` or `regras`, resolved as `POST /api/v1/passwords` resolves `site` and `rules`: the
+    /// panel's class fields and unchecked class boxes conflict (`rules_conflict`, naming the form field).
+    pub fn rules(&self, form: FormRequest) -> Result<Option<RequestedRules>, ApiError> {
+        let letters = self.letters.unwrap_or(Letters::Both);
+        let conflicts = [
+            ("letras", letters != Letters::Both),
+            ("incluir_numeros", !form.digits),
+            ("incluir_caracteres_especiais", !form.punctuation),
+            ("min_minusculas", self.min_lowercase.is_some()),
+            ("min_maiusculas", self.min_uppercase.is_some()),
+            ("min_numeros", self.min_digits.is_some()),
+            ("min_especiais", self.min_symbols.is_some()),
+            ("simbolos", self.symbol_set.is_some()),
+        ];
+        RulesRequest {
+            names: RulesFields::FORM,
+            rules: self.rules.as_deref(),
+            site: self.site.as_deref(),
+            conflicts: &conflicts,
+            exclude_ambiguous: self.exclude_ambiguous,
+            exclude: self.exclude.as_deref().unwrap_or_default(),
+            length: self.rules_length,
+        }
+        .resolve()
     }
 
     /// The password policy for the form: the legacy one, or the v1 one when an option is set.
@@ -390,6 +442,12 @@ impl FormFields {
             exclude_ambiguous: self.excluir_parecidos,
             exclude: self.excluir.clone(),
             symbol_set: self.simbolos.clone(),
+            site: self.site.clone(),
+            rules: self.regras.clone(),
+            rules_length: self
+                .tamanho
+                .filter(|_| self.site.is_some() || self.regras.is_some())
+                .map(Length::get),
         }
     }
 

@@ -56,7 +56,7 @@ pub async fn index(State(app): State<AppState>, lang: Lang, caller: Caller, uri:
 #[utoipa::path(post, path = "/", tag = "page",
     request_body(content = super::input::form::FormFields, content_type = "application/x-www-form-urlencoded",
         description = "Fields `tamanho` (4–128), `incluir_numeros=on`, `incluir_caracteres_especiais=on`; \
-            the options panel's fields (any set → the v1 policy); `modo=frase` with the passphrase fields"),
+            the options panel's fields (any set → the v1 policy; `site` or `regras` → those rules, as in API v1); `modo=frase` with the passphrase fields"),
     responses(
         (status = 200, description = "HTML page with the generated secret", content_type = "text/html"),
         (status = 413, description = "Body over 16 KiB", content_type = "text/html"),
@@ -105,11 +105,19 @@ pub async fn generate(
             (result, page)
         }
         PageRequest::Password(form, options) => {
-            let result = match options.policy(form) {
-                Ok(policy) => service
-                    .password_recorded(&policy, Interface::Page, visitor)
+            // `site` / `regras` first: resolved as the API resolves them, then the classes.
+            let result = match options.rules(form) {
+                Ok(Some(rules)) => service
+                    .rules_password_recorded(&rules.policy, Interface::Page, visitor)
                     .await
                     .map_err(ApiError::from),
+                Ok(None) => match options.policy(form) {
+                    Ok(policy) => service
+                        .password_recorded(&policy, Interface::Page, visitor)
+                        .await
+                        .map_err(ApiError::from),
+                    Err(e) => Err(e),
+                },
                 Err(e) => Err(e),
             };
             let page =

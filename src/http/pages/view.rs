@@ -47,6 +47,8 @@ pub struct IndexPage {
     phrase_language: &'static str,
     phrase_meter: MeterView,
     safe_symbols: &'static str,
+    /// The built-in site table (domain → rules) app.js fetches for the suggestions and the meter, on first use.
+    sites_url: &'static str,
     ambiguous: String,
     /// The secret just generated (password or passphrase).
     pub password: Option<String>,
@@ -69,6 +71,8 @@ struct OptionsView {
     exclude_ambiguous: bool,
     exclude: String,
     symbol_set: String,
+    site: String,
+    rules: String,
 }
 
 impl From<&OptionsForm> for OptionsView {
@@ -83,6 +87,8 @@ impl From<&OptionsForm> for OptionsView {
             exclude_ambiguous: o.exclude_ambiguous,
             exclude: o.exclude.clone().unwrap_or_default(),
             symbol_set: o.symbol_set.clone().unwrap_or_default(),
+            site: o.site.clone().unwrap_or_default(),
+            rules: o.rules.clone().unwrap_or_default(),
         }
     }
 }
@@ -127,9 +133,14 @@ impl MeterView {
     }
 }
 
-/// The entropy of what the password form describes: the legacy policy, or the v1 one when an option is set.
+/// The entropy of what the password form describes: the rules of `site` / `regras`, else the legacy policy, or
+/// the v1 one when an option is set. `None` where the post would be a 422 (`too_much_work` included).
 fn password_bits(form: FormRequest, options: &OptionsForm) -> Option<f64> {
-    options.policy(form).ok().map(|p| p.entropy_bits())
+    match options.rules(form) {
+        Ok(Some(rules)) => rules.policy.prepare_for(1).ok().map(|p| p.entropy_bits()),
+        Ok(None) => options.policy(form).ok().map(|p| p.entropy_bits()),
+        Err(_) => None,
+    }
 }
 
 impl IndexPage {
@@ -149,6 +160,8 @@ impl IndexPage {
         // The slider shows 8–64; the meter describes what the form will post, i.e. the clamped length.
         let length = form.length.clamp(CONTROL_MIN, CONTROL_MAX);
         let shown = FormRequest { length, ..form };
+        let mut options = options.clone();
+        options.rules_length = options.rules_length.map(|_| length);
         let page_words = lang.passphrase_language();
         let phrase_bits = phrase.policy(page_words).ok().map(|p| p.entropy_bits());
         Self {
@@ -160,12 +173,13 @@ impl IndexPage {
             length,
             digits: form.digits,
             punctuation: form.punctuation,
-            options: OptionsView::from(options),
+            options: OptionsView::from(&options),
             options_open: options.is_set(),
-            password_meter: MeterView::new(password_bits(shown, options), lang, t),
+            password_meter: MeterView::new(password_bits(shown, &options), lang, t),
             phrase_meter: MeterView::new(phrase_bits, lang, t),
             phrase_language: phrase.language_or(page_words).tag(),
             phrase,
+            sites_url: super::assets::site_table_url(),
             safe_symbols: std::str::from_utf8(SAFE_SYMBOLS).unwrap_or_default(),
             ambiguous: AMBIGUOUS
                 .iter()
