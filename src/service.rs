@@ -109,17 +109,12 @@ fn log_generation(e: &GenerationError) {
 
 /// The entries of a private list that open under its key; the others are counted, never shown.
 fn open_all(list: &PrivateList, sealed: Vec<Vec<u8>>) -> Recent {
-    let mut recent = Recent {
-        entries: Vec::with_capacity(sealed.len()),
+    let (entries, undecryptable) = list.open_all(sealed);
+    Recent {
+        entries,
+        undecryptable,
         ..Recent::default()
-    };
-    for entry in sealed {
-        match list.open(&entry) {
-            Some(secret) => recent.entries.push(secret),
-            None => recent.undecryptable += 1,
-        }
     }
-    recent
 }
 
 /// The service with its history and metrics.

@@ -77,7 +77,7 @@ impl FromRequestParts<AppState> for Caller {
             }
         };
         let visitor = match secret_from(&parts.headers).map(|s| PrivateList::derive(&s)) {
-            Some(Ok(list)) => Visitor::Private(Box::new(list)),
+            Some(Ok(list)) => Visitor::Private(list),
             Some(Err(e)) => {
                 tracing::error!(error = %e, "history key derivation failed");
                 Visitor::Anonymous
@@ -94,16 +94,20 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// The secret of our cookie, under either name; a malformed value counts as none.
+/// The secret of our cookie, under either name; a malformed value counts as none. On the header's bytes: this
+/// runs on every request of the private scope.
 fn secret_from(headers: &HeaderMap) -> Option<VisitorSecret> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .filter(|(name, _)| *name == SECURE_COOKIE_NAME || *name == COOKIE_NAME)
-        .find_map(|(_, value)| VisitorSecret::from_cookie_value(value.trim()))
+    headers.get_all(header::COOKIE).iter().find_map(|value| {
+        value.as_bytes().split(|&b| b == b';').find_map(|pair| {
+            let pair = pair.trim_ascii();
+            let value = pair
+                .strip_prefix(SECURE_COOKIE_NAME.as_bytes())
+                .or_else(|| pair.strip_prefix(COOKIE_NAME.as_bytes()))?
+                .trim_ascii_start()
+                .strip_prefix(b"=")?;
+            VisitorSecret::from_cookie_bytes(value.trim_ascii())
+        })
+    })
 }
 
 /// `X-Forwarded-Proto: https` counts only from a trusted proxy (anyone else could send it). The first value is

@@ -60,7 +60,11 @@ impl VisitorSecret {
 
     /// Exactly 64 hex digits; anything else is not one of our cookies.
     pub fn from_cookie_value(value: &str) -> Option<Self> {
-        let bytes = value.as_bytes();
+        Self::from_cookie_bytes(value.as_bytes())
+    }
+
+    /// [`VisitorSecret::from_cookie_value`] on the header's bytes (no UTF-8 check needed: only hex passes).
+    pub fn from_cookie_bytes(bytes: &[u8]) -> Option<Self> {
         if bytes.len() != SECRET_LEN * 2 {
             return None;
         }
@@ -97,15 +101,16 @@ pub enum Visitor {
     Shared,
     /// Private scope, no (valid) cookie: nothing recorded, an empty history.
     Anonymous,
-    /// Private scope with a cookie: that browser's list (boxed: `ring`'s key is ~0.5 KiB, and the other variants
-    /// are empty).
-    Private(Box<PrivateList>),
+    /// Private scope with a cookie: that browser's list.
+    Private(PrivateList),
 }
 
-/// One browser's list: its name in the store and the key of its entries, both derived from the cookie.
+/// One browser's list: its name in the store and the key of its entries, both derived from the cookie. The
+/// key is kept as bytes and the cipher built where it is used: `ring`'s key object is 544 bytes, and moving it
+/// through the extractor and the handler's futures cost more instructions than building it once per use.
 pub struct PrivateList {
     key: String,
-    cipher: LessSafeKey,
+    entry_key: [u8; ENTRY_KEY_LEN],
 }
 
 impl fmt::Debug for PrivateList {
@@ -128,17 +133,26 @@ impl PrivateList {
         input[KDF_LABEL.len()..].copy_from_slice(&secret.0);
         let hash = digest(&SHA512, &input);
         let (id, rest) = hash.as_ref().split_at(LIST_ID_LEN);
-        let key = rest.get(..ENTRY_KEY_LEN).ok_or(DerivationError)?;
-        let unbound = UnboundKey::new(&CHACHA20_POLY1305, key).map_err(|_| DerivationError)?;
+        let entry_key = rest
+            .get(..ENTRY_KEY_LEN)
+            .and_then(|k| <[u8; ENTRY_KEY_LEN]>::try_from(k).ok())
+            .ok_or(DerivationError)?;
         Ok(Self {
             key: format!("{PRIVATE_KEY_PREFIX}{}", hex(id)),
-            cipher: LessSafeKey::new(unbound),
+            entry_key,
         })
     }
 
     /// The list's key in the store.
     pub fn store_key(&self) -> &str {
         &self.key
+    }
+
+    fn cipher(&self) -> Option<LessSafeKey> {
+        // Only a key of the wrong length is refused, and ours has the right one by type.
+        UnboundKey::new(&CHACHA20_POLY1305, &self.entry_key)
+            .ok()
+            .map(LessSafeKey::new)
     }
 
     /// `nonce ‖ ciphertext ‖ tag` of `secret`, under a fresh random nonce (a random 96-bit nonce per entry is
@@ -148,32 +162,61 @@ impl PrivateList {
         rand::rngs::SysRng
             .try_fill_bytes(&mut nonce)
             .map_err(|e| GenerationError::Rng(e.to_string()))?;
+        let cipher = self.cipher().ok_or(GenerationError::Internal(
+            "the history entry key was refused",
+        ))?;
         let mut sealed = Vec::with_capacity(NONCE_LEN + secret.len() + CHACHA20_POLY1305.tag_len());
         sealed.extend_from_slice(&nonce);
         sealed.extend_from_slice(secret.as_bytes());
-        let mut body = sealed.split_off(NONCE_LEN);
-        self.cipher
-            .seal_in_place_append_tag(
+        let tag = cipher
+            .seal_in_place_separate_tag(
                 Nonce::assume_unique_for_key(nonce),
                 Aad::from(self.key.as_bytes()),
-                &mut body,
+                &mut sealed[NONCE_LEN..],
             )
             .map_err(|_| GenerationError::Internal("sealing a history entry failed"))?;
-        sealed.extend_from_slice(&body);
+        sealed.extend_from_slice(tag.as_ref());
         Ok(sealed)
     }
 
-    /// The entry's text, or `None` if it was not sealed under this list's key (another list's, tampered,
-    /// truncated) or is not UTF-8.
-    pub fn open(&self, entry: &[u8]) -> Option<String> {
-        let (nonce, body) = entry.split_at_checked(NONCE_LEN)?;
-        let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
-        let mut body = body.to_vec();
-        let plain = self
-            .cipher
-            .open_in_place(nonce, Aad::from(self.key.as_bytes()), &mut body)
-            .ok()?;
-        String::from_utf8(plain.to_vec()).ok()
+    /// The entries that open under this list's key, in order, and how many did not (sealed under another list's
+    /// key, tampered, truncated, or not UTF-8).
+    pub fn open_all(&self, sealed: Vec<Vec<u8>>) -> (Vec<String>, usize) {
+        let Some(cipher) = self.cipher() else {
+            return (Vec::new(), sealed.len());
+        };
+        let mut opened = Vec::with_capacity(sealed.len());
+        let mut failed = 0;
+        for entry in sealed {
+            match self.open_with(&cipher, entry) {
+                Some(secret) => opened.push(secret),
+                None => failed += 1,
+            }
+        }
+        (opened, failed)
+    }
+
+    fn open_with(&self, cipher: &LessSafeKey, entry: Vec<u8>) -> Option<String> {
+        let mut entry = entry;
+        let nonce = Nonce::try_assume_unique_for_key(entry.get(..NONCE_LEN)?).ok()?;
+        let plain_len = cipher
+            .open_in_place(
+                nonce,
+                Aad::from(self.key.as_bytes()),
+                &mut entry[NONCE_LEN..],
+            )
+            .ok()?
+            .len();
+        // The plaintext is opened in place after the nonce: drop the nonce and the tag around it.
+        entry.truncate(NONCE_LEN + plain_len);
+        entry.drain(..NONCE_LEN);
+        String::from_utf8(entry).ok()
+    }
+
+    /// One entry (tests).
+    #[cfg(test)]
+    fn open(&self, entry: &[u8]) -> Option<String> {
+        self.open_with(&self.cipher()?, entry.to_vec())
     }
 }
 
