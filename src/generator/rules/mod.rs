@@ -25,7 +25,7 @@ use num_bigint::BigUint;
 use rand::TryCryptoRng;
 use thiserror::Error;
 
-use super::sampling::Sampler;
+use super::sampling::{ByteAlphabet, Sampler};
 use super::{AMBIGUOUS, GenerationError, MAX_LENGTH, MIN_LENGTH, PolicyError};
 use count::Counter;
 pub use parse::{ASCII_PRINTABLE, CharSet, Parsed, SPACE, parse};
@@ -307,7 +307,11 @@ impl RulesPolicy {
         let acceptance = ratio(full.total(), proposal.total());
         let (method, per_password) = if plain >= MIN_ACCEPTANCE_PLAIN {
             (
-                Method::Plain,
+                // Never refused: the alphabet is 1 to 128 ASCII characters by construction.
+                Method::Plain(
+                    ByteAlphabet::new(&self.alphabet)
+                        .map_err(|_| PolicyError::Rules(RulesError::NoCharacters))?,
+                ),
                 (l as f64 * NS_PER_PLAIN_CHAR as f64 / plain) as usize,
             )
         } else if self.runs_limited() && acceptance >= MIN_ACCEPTANCE_RUNS {
@@ -403,7 +407,7 @@ fn ratio(a: &BigUint, b: &BigUint) -> f64 {
 
 enum Method {
     /// Uniform characters, kept when every line and the run limit are met.
-    Plain,
+    Plain(ByteAlphabet),
     /// Uniform run-limited strings by counting, kept when every line is met.
     Proposal(Counter),
     /// Counting with every line enforced: nothing is rejected.
@@ -450,11 +454,11 @@ impl PreparedRules<'_> {
         };
         match &self.method {
             Method::Counting => self.full.draw(sampler),
-            Method::Plain => {
+            Method::Plain(alphabet) => {
                 // One buffer for every attempt, filled in place: the worst accepted body draws ~20k characters.
                 let mut candidate = vec![0u8; policy.length];
                 for _ in 0..MAX_ATTEMPTS {
-                    sampler.fill_from(&mut candidate, &policy.alphabet)?;
+                    sampler.fill_from(&mut candidate, alphabet)?;
                     if meets(&candidate) && runs_within(&candidate, policy.k()) {
                         return Ok(candidate);
                     }
@@ -478,7 +482,7 @@ impl PreparedRules<'_> {
     fn with_method(mut self, name: &str) -> Result<Self, GenerationError> {
         let p = self.policy;
         self.method = match name {
-            "plain" => Method::Plain,
+            "plain" => Method::Plain(ByteAlphabet::new(&p.alphabet)?),
             "proposal" => {
                 Method::Proposal(Counter::new(&p.alphabet, &p.lines, 0, p.length, p.k())?)
             }
@@ -490,7 +494,7 @@ impl PreparedRules<'_> {
     #[cfg(test)]
     fn method_name(&self) -> &'static str {
         match self.method {
-            Method::Plain => "plain",
+            Method::Plain(_) => "plain",
             Method::Proposal(_) => "proposal",
             Method::Counting => "counting",
         }
