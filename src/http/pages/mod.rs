@@ -33,7 +33,8 @@ fn phrase_tab_requested(uri: &Uri) -> bool {
     responses((status = 200, description = "HTML page", content_type = "text/html",
         headers(("Set-Cookie" = String, description = "HISTORY_SCOPE=private, to a browser without one: the history \
             cookie `giropops-historico` (`__Host-giropops-historico` with `Secure` over HTTPS), 256 random bits in hex, \
-            `HttpOnly; SameSite=Lax; Path=/`")))))]
+            `HttpOnly; SameSite=Lax; Path=/`; with `?lang=`, also `giropops-idioma` (`en` or `pt`, a year), which \
+            the page's later requests answer in")))))]
 pub async fn index(State(app): State<AppState>, lang: Lang, caller: Caller, uri: Uri) -> Response {
     let mut page = IndexPage::new(
         &app,
@@ -47,7 +48,13 @@ pub async fn index(State(app): State<AppState>, lang: Lang, caller: Caller, uri:
     page.phrase_tab = phrase_tab_requested(&uri);
     let mut response = page.into_response_with(StatusCode::OK);
     if let Some(cookie) = caller.issue_cookie() {
-        response.headers_mut().insert(header::SET_COOKIE, cookie);
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    // The language switch (`?lang=`) is remembered for the next links, which do not all carry it.
+    if let Some(chosen) = uri.query().and_then(Lang::from_query) {
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, chosen.cookie());
     }
     response
 }
