@@ -1,5 +1,5 @@
-// giropops-senhas page behaviour: show/hide, copy (with a fallback for plain-HTTP origins), live length and
-// word count, the strength meter recomputed as the options change.
+// giropops-senhas page behaviour: show/hide, copy (with a fallback for plain-HTTP origins), the length slider
+// and word count, focus and announcement of a new secret, the strength meter recomputed as the options change.
 // Loaded as a file (no inline script) so the Content-Security-Policy `default-src 'self'` holds.
 'use strict';
 (function () {
@@ -13,22 +13,30 @@
     window.setTimeout(function () { status.textContent = message; }, 30);
   }
 
+  // The label stays fixed ("Mostrar senha"); the state is aria-pressed alone.
   function toggle(button, input) {
     const show = input.type === 'password';
     input.type = show ? 'text' : 'password';
     button.setAttribute('aria-pressed', String(show));
-    button.setAttribute('aria-label', show ? texts.hide : texts.show);
-    button.title = show ? texts.hide : texts.show;
+  }
+
+  // Copy feedback beside the button that asked for it (its own polite region), cleared after a few seconds.
+  function feedback(button, message) {
+    const note = button.nextElementSibling;
+    if (!note || !note.classList.contains('copy-note')) return;
+    note.textContent = message;
+    window.clearTimeout(note.timer);
+    note.timer = window.setTimeout(function () { note.textContent = ''; }, 4000);
   }
 
   // navigator.clipboard exists only in secure contexts (HTTPS, localhost); on http://<ip>:5000 fall back to
   // selecting a hidden textarea and execCommand('copy'); if that fails too, select the text for the user.
-  async function copy(input) {
+  async function copy(button, input) {
     const value = input.value;
     if (window.isSecureContext && navigator.clipboard && navigator.clipboard.writeText) {
       try {
         await navigator.clipboard.writeText(value);
-        announce(texts.copied);
+        feedback(button, texts.copied);
         return;
       } catch (_) { /* permission denied or no focus: try the fallback */ }
     }
@@ -42,12 +50,12 @@
     try { copied = document.execCommand('copy'); } catch (_) { copied = false; }
     area.remove();
     if (copied) {
-      announce(texts.copied);
+      feedback(button, texts.copied);
     } else {
       input.type = 'text';
       input.focus();
       input.select();
-      announce(texts.copyFailed);
+      feedback(button, texts.copyFailed);
     }
   }
 
@@ -56,15 +64,42 @@
     if (!button) return;
     const input = document.getElementById(button.dataset.toggle || button.dataset.copy);
     if (!input) return;
-    if (button.dataset.toggle) toggle(button, input); else copy(input);
+    if (button.dataset.toggle) toggle(button, input); else copy(button, input);
   });
 
-  for (const [rangeId, outputId] of [['tamanho', 'tamanho-valor'], ['palavras', 'palavras-valor']]) {
-    const range = document.getElementById(rangeId);
-    const output = document.getElementById(outputId);
-    if (range && output) {
-      range.addEventListener('input', function () { output.value = range.value; });
+  // Without JavaScript these buttons would do nothing: the page sends them hidden, shown here.
+  for (const button of document.querySelectorAll('button[data-toggle], button[data-copy]')) {
+    button.hidden = false;
+    if (button.dataset.copy) {
+      const note = document.createElement('span');
+      note.className = 'copy-note';
+      note.setAttribute('role', 'status');
+      button.after(note);
     }
+  }
+
+  // The length: the number field posts; the slider (shown only with JavaScript) follows it and moves it.
+  const lengthField = document.getElementById('tamanho');
+  const lengthSlider = document.getElementById('tamanho-deslizante');
+  if (lengthField && lengthSlider) {
+    lengthSlider.hidden = false;
+    lengthSlider.addEventListener('input', function () { lengthField.value = lengthSlider.value; });
+    lengthField.addEventListener('input', function () {
+      if (lengthField.validity.valid) lengthSlider.value = lengthField.value;
+    });
+  }
+  const words = document.getElementById('palavras');
+  const wordsOutput = document.getElementById('palavras-valor');
+  if (words && wordsOutput) {
+    words.addEventListener('input', function () { wordsOutput.value = words.value; });
+  }
+
+  // A new secret on the page (the form was posted): focus it and say so, without reading it aloud.
+  const result = document.querySelector('.result[data-announce]');
+  const secret = document.getElementById('senha-gerada');
+  if (result && secret) {
+    secret.focus();
+    announce(result.dataset.announce);
   }
 
   // ---- Entropy, by the server's rules (src/generator/policy.rs, passphrase.rs, entropy.rs) ----------------

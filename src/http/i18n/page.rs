@@ -11,9 +11,18 @@ pub struct Texts {
     pub punctuation: &'static str,
     pub generate: &'static str,
     pub generated: &'static str,
+    /// The show toggle's fixed name (its state is `aria-pressed`) and the copy button's; history buttons add
+    /// their position ("Mostrar senha 3").
     pub show: &'static str,
-    pub hide: &'static str,
     pub copy: &'static str,
+    /// The same two buttons beside a new passphrase.
+    pub show_phrase: &'static str,
+    pub copy_phrase: &'static str,
+    /// `<meta name="description">`.
+    pub description: &'static str,
+    /// What the live region says when a new secret is on the page (never the secret itself).
+    pub new_password: &'static str,
+    pub new_phrase: &'static str,
     pub copied: &'static str,
     pub copy_failed: &'static str,
     pub history_title: &'static str,
@@ -75,8 +84,13 @@ pub const PT: Texts = Texts {
     generate: "Gerar",
     generated: "Senha gerada:",
     show: "Mostrar senha",
-    hide: "Esconder senha",
     copy: "Copiar senha",
+    show_phrase: "Mostrar frase secreta",
+    copy_phrase: "Copiar frase secreta",
+    description: "Gere senhas e frases secretas fortes com o gerador criptográfico do sistema operacional; \
+        funciona também sem JavaScript.",
+    new_password: "Nova senha gerada.",
+    new_phrase: "Nova frase secreta gerada.",
     copied: "Copiado para a área de transferência.",
     copy_failed: "Não foi possível copiar automaticamente: a senha está selecionada, copie com Ctrl+C.",
     history_title: "Últimas senhas criadas",
@@ -136,8 +150,13 @@ pub const EN: Texts = Texts {
     generate: "Generate",
     generated: "Generated password:",
     show: "Show password",
-    hide: "Hide password",
     copy: "Copy password",
+    show_phrase: "Show passphrase",
+    copy_phrase: "Copy passphrase",
+    description: "Generate strong passwords and passphrases with the operating system's cryptographic \
+        generator; works without JavaScript too.",
+    new_password: "New password generated.",
+    new_phrase: "New passphrase generated.",
     copied: "Copied to the clipboard.",
     copy_failed: "Could not copy automatically: the password is selected, copy it with Ctrl+C.",
     history_title: "Latest passwords",
