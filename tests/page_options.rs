@@ -245,16 +245,18 @@ fn check(ok: bool, what: &str) -> Result<(), String> {
 async fn bad_options_re_render_with_a_422_and_a_message() {
     let app = App::start(&[]);
     let base = [("tamanho", "16"), ("incluir_numeros", "on")];
+    // The page names a field as its label does ("Números" in the minimums, "Letters"), not by the wire name
+    // the API's messages use.
     let cases: &[(Fields, &str, &str)] = &[
         (
             &[("min_numeros", "abc")],
-            "O campo min_numeros deve ser um número inteiro entre 0 e 128.",
-            "Field min_numeros must be an integer between 0 and 128.",
+            "O campo Números deve ser um número inteiro entre 0 e 128.",
+            "Field Digits must be an integer between 0 and 128.",
         ),
         (
             &[("min_numeros", "129")],
-            "O campo min_numeros deve ser um número inteiro entre 0 e 128.",
-            "Field min_numeros must be an integer between 0 and 128.",
+            "O campo Números deve ser um número inteiro entre 0 e 128.",
+            "Field Digits must be an integer between 0 and 128.",
         ),
         (
             &[("min_numeros", "15")],
@@ -278,18 +280,18 @@ async fn bad_options_re_render_with_a_422_and_a_message() {
         ),
         (
             &[("letras", "todas")],
-            "O campo letras tem um valor inválido.",
-            "Form field letras has an invalid value.",
+            "O campo Letras tem um valor inválido.",
+            "Form field Letters has an invalid value.",
         ),
         (
             &[("min_numeros", "1"), ("min_numeros", "2")],
-            "O campo min_numeros aparece mais de uma vez.",
-            "Form field min_numeros appears more than once.",
+            "O campo Números aparece mais de uma vez.",
+            "Form field Digits appears more than once.",
         ),
         (
             &[("excluir_parecidos", "sim")],
-            "O campo excluir_parecidos tem um valor inválido.",
-            "Form field excluir_parecidos has an invalid value.",
+            "O campo Excluir caracteres parecidos tem um valor inválido.",
+            "Form field Exclude look-alikes has an invalid value.",
         ),
     ];
     for (extra, pt, en) in cases {
@@ -426,15 +428,15 @@ async fn the_passphrase_tab_generates_records_and_rejects() {
     let bad: &[(Fields, &str)] = &[
         (
             &[("modo", "frase"), ("idioma", "fr")],
-            "O campo idioma deve ser um destes: en, pt-BR.",
+            "O campo Idioma das palavras deve ser um destes: en, pt-BR.",
         ),
         (
             &[("modo", "frase"), ("palavras", "2")],
-            "O campo palavras deve ser um número inteiro entre 3 e 20.",
+            "O campo Número de palavras deve ser um número inteiro entre 3 e 20.",
         ),
         (
             &[("modo", "frase"), ("palavras", "21")],
-            "O campo palavras deve ser um número inteiro entre 3 e 20.",
+            "O campo Número de palavras deve ser um número inteiro entre 3 e 20.",
         ),
         (
             &[("modo", "frase"), ("separador", "e")],
@@ -442,13 +444,13 @@ async fn the_passphrase_tab_generates_records_and_rejects() {
         ),
         (
             &[("modo", "frase"), ("capitalizar", "yes")],
-            "O campo capitalizar tem um valor inválido.",
+            "O campo Iniciais maiúsculas tem um valor inválido.",
         ),
         (&[("modo", "poema")], "O campo modo tem um valor inválido."),
         // Every known field is checked in both modes, never silently ignored.
         (
             &[("modo", "frase"), ("tamanho", "abc")],
-            "O campo tamanho deve ser um número inteiro entre 4 e 128.",
+            "O campo Tamanho da senha deve ser um número inteiro entre 4 e 128.",
         ),
         (
             &[("modo", "frase"), ("simbolos", "ab")],
@@ -460,7 +462,7 @@ async fn the_passphrase_tab_generates_records_and_rejects() {
         ),
         (
             &[("tamanho", "12"), ("palavras", "2")],
-            "O campo palavras deve ser um número inteiro entre 3 e 20.",
+            "O campo Número de palavras deve ser um número inteiro entre 3 e 20.",
         ),
     ];
     for (fields, message) in bad {

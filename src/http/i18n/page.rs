@@ -207,6 +207,33 @@ pub const EN: Texts = Texts {
     very_strong: "very strong",
 };
 
+impl Texts {
+    /// How the page labels a form field (`tamanho` → "Tamanho da senha"), for the messages the page shows;
+    /// `None` for a field the page does not show (`modo`) or does not know.
+    pub fn field_label(&self, field: &str) -> Option<&'static str> {
+        let label = match field {
+            "tamanho" => self.length,
+            "incluir_numeros" => self.digits,
+            "incluir_caracteres_especiais" => self.punctuation,
+            "letras" => self.letters,
+            "min_minusculas" => self.min_lowercase,
+            "min_maiusculas" => self.min_uppercase,
+            "min_numeros" => self.min_digits,
+            "min_especiais" => self.min_symbols,
+            "excluir_parecidos" => self.exclude_ambiguous,
+            "excluir" => self.exclude,
+            "simbolos" => self.symbol_set,
+            "palavras" => self.words,
+            "separador" => self.separator,
+            "capitalizar" => self.capitalize,
+            "incluir_numero" => self.include_number,
+            "idioma" => self.phrase_language,
+            _ => return None,
+        };
+        Some(label.trim_end_matches(':'))
+    }
+}
+
 /// The page's texts in `lang`.
 pub fn texts(lang: Lang) -> &'static Texts {
     match lang {

@@ -12,6 +12,7 @@ use axum::response::Response;
 use super::AppState;
 use super::body::read_form;
 use super::error::ApiError;
+use super::i18n::page::texts;
 use super::input::form::{OptionsForm, PageRequest, PhraseForm, parse_page_form};
 use super::lang::Lang;
 use super::visitor::{Caller, require_same_origin};
@@ -130,7 +131,7 @@ pub async fn generate(
             StatusCode::OK
         }
         Err(e) => {
-            page.error = Some(e.message(lang));
+            page.error = Some(labelled(e.clone(), lang).message(lang));
             e.status()
         }
     };
@@ -155,8 +156,32 @@ async fn error_page(
     )
     .await;
     page.phrase_tab = phrase_tab;
-    page.error = Some(e.message(lang));
+    page.error = Some(labelled(e.clone(), lang).message(lang));
     page.into_response_with(e.status())
+}
+
+/// `e` as the page words it: a field named as the page labels it ("Tamanho da senha"), not by its wire name.
+fn labelled(e: ApiError, lang: Lang) -> ApiError {
+    let t = texts(lang);
+    let label = |field: &'static str| t.field_label(field).unwrap_or(field);
+    match e {
+        ApiError::InvalidLength { field, min, max } => ApiError::InvalidLength {
+            field: label(field),
+            min,
+            max,
+        },
+        ApiError::InvalidInteger { field, min, max } => ApiError::InvalidInteger {
+            field: label(field),
+            min,
+            max,
+        },
+        ApiError::InvalidFlag(field) => ApiError::InvalidFlag(label(field)),
+        ApiError::InvalidString(field) => ApiError::InvalidString(label(field)),
+        ApiError::InvalidLanguage(field) => ApiError::InvalidLanguage(label(field)),
+        ApiError::InvalidFormField(field) => ApiError::InvalidFormField(label(field)),
+        ApiError::DuplicateFormField(field) => ApiError::DuplicateFormField(label(field)),
+        other => other,
+    }
 }
 
 /// The page's "Limpar histórico" button: a plain form post (works without JavaScript) answered with the page
