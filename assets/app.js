@@ -1,5 +1,6 @@
 // giropops-senhas page behaviour: show/hide, copy (with a fallback for plain-HTTP origins), the length slider
-// and word count, focus and announcement of a new secret, the strength meter recomputed as the options change.
+// and word count, generation in place (the plain form post without JavaScript), focus and announcement of a
+// new secret, the strength meter recomputed as the options change.
 // Loaded as a file (no inline script) so the Content-Security-Policy `default-src 'self'` holds.
 'use strict';
 (function () {
@@ -94,12 +95,97 @@
     words.addEventListener('input', function () { wordsOutput.value = words.value; });
   }
 
-  // A new secret on the page (the form was posted): focus it and say so, without reading it aloud.
+  // A new secret on the page: focus it and say so, without reading it aloud.
   const result = document.querySelector('.result[data-announce]');
   const secret = document.getElementById('senha-gerada');
-  if (result && secret) {
+  function showResult() {
+    result.hidden = false;
     secret.focus();
     announce(result.dataset.announce);
+  }
+  if (result && secret && !result.hidden) showResult();
+
+  function element(tag, properties) { return Object.assign(document.createElement(tag), properties); }
+
+  function iconButton(kind, target, label, icon) {
+    const button = element('button', { type: 'button', className: 'icon', title: label });
+    button.dataset[kind] = target;
+    button.setAttribute('aria-label', label);
+    const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+    svg.setAttribute('aria-hidden', 'true');
+    const use = document.createElementNS('http://www.w3.org/2000/svg', 'use');
+    use.setAttribute('href', icon);
+    svg.append(use);
+    button.append(svg);
+    return button;
+  }
+
+  // The history as the server lists it after a generation in place, built as the template builds it.
+  function showHistory(list) {
+    const ol = document.querySelector('#historico ol.history');
+    if (!ol || !Array.isArray(list)) return;
+    ol.replaceChildren(...list.map(function (value, i) {
+      const n = i + 1;
+      const id = 'h' + n;
+      const toggle = iconButton('toggle', id, texts.show + ' ' + n, '#i-eye');
+      toggle.setAttribute('aria-pressed', 'false');
+      const copyButton = iconButton('copy', id, texts.copy + ' ' + n, '#i-copy');
+      const note = element('span', { className: 'copy-note' });
+      note.setAttribute('role', 'status');
+      const li = element('li');
+      li.append(element('label', { className: 'visually-hidden', htmlFor: id, textContent: texts.item + ' ' + n }),
+        element('input', { type: 'password', id: id, className: 'secret', value: value, readOnly: true,
+          autocomplete: 'off', spellcheck: false }), toggle, copyButton, note);
+      return li;
+    }));
+    const empty = document.getElementById('historico-vazio');
+    if (empty) empty.hidden = list.length > 0;
+    const clear = document.getElementById('limpar-historico');
+    if (clear) clear.hidden = list.length === 0;
+  }
+
+  function showError(message) {
+    let error = status.parentElement.querySelector(':scope > p.error');
+    if (!error) {
+      error = element('p', { className: 'error' });
+      error.setAttribute('role', 'alert');
+      status.before(error);
+    }
+    error.textContent = message;
+    error.hidden = !message;
+  }
+
+  // Generate in place: the form's fields posted to its own URL (in the body, never in the URL), asking for JSON;
+  // the answer is the secret and the history. Anything unexpected falls back to the plain form post.
+  for (const form of document.querySelectorAll('form.generator')) {
+    form.addEventListener('submit', async function (event) {
+      if (!window.fetch || !result || !secret || !status) return;
+      event.preventDefault();
+      let response;
+      let data;
+      try {
+        response = await fetch(form.action, {
+          method: 'POST', body: new URLSearchParams(new FormData(form)),
+          headers: { Accept: 'application/json' }, credentials: 'same-origin',
+        });
+        data = (await response.json()) || {};
+      } catch (_) {
+        form.submit();
+        return;
+      }
+      if (!response.ok || typeof data.senha !== 'string') {
+        showError(data.error && data.error.message ? data.error.message : '');
+        if (!data.error) form.submit();
+        return;
+      }
+      showError('');
+      secret.type = 'password';
+      secret.value = data.senha;
+      const toggle = result.querySelector('button[data-toggle]');
+      if (toggle) toggle.setAttribute('aria-pressed', 'false');
+      showResult();
+      showHistory(data.historico);
+    });
   }
 
   // ---- Entropy, by the server's rules (src/generator/policy.rs, passphrase.rs, entropy.rs) ----------------

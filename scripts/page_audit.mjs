@@ -63,8 +63,20 @@ async function checkAxe(page, label) {
   if (violations.length) failures.push(`axe ${label}: ${summary.join(', ')}`);
 }
 
+// A plain form post (form.submit() skips the script): the page the server renders.
 async function submitted(page, action) {
   await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.evaluate(action)]);
+}
+
+// Generate in place (the script's fetch): wait for the new secret, or for the error it shows.
+async function generated(page, formId) {
+  const before = await page.evaluate(() => document.getElementById('senha-gerada').value);
+  await page.click(`#${formId} button[type=submit]`);
+  await page.waitForFunction((previous) => {
+    const value = document.getElementById('senha-gerada').value;
+    const error = document.querySelector('.card > p.error:not([hidden])');
+    return (value && value !== previous) || (error && error.textContent);
+  }, { timeout: 10000 }, before);
 }
 
 async function runAxe(port, theme) {
@@ -91,7 +103,7 @@ async function runAxe(port, theme) {
     await checkAxe(page, at('default'));
     await page.click('#opcoes summary');
     await checkAxe(page, at('options open'));
-    await submitted(page, () => document.querySelector('#form-senha button[type=submit]').click());
+    await generated(page, 'form-senha');
     await checkAxe(page, at('result + history'));
     await page.click('button[data-toggle=h1]');
     await page.click('button[data-copy=h2]');
@@ -110,9 +122,14 @@ async function runAxe(port, theme) {
       form.submit();
     });
     await checkAxe(page, at('options error'));
+    await page.goto(`${base}/?lang=${lang}`, { waitUntil: 'load' });
+    await page.click('#opcoes summary');
+    await page.evaluate(() => { document.getElementById('min_numeros').value = '99'; });
+    await generated(page, 'form-senha');
+    await checkAxe(page, at('options error in place'));
     await page.goto(`${base}/?lang=${lang}&modo=frase`, { waitUntil: 'load' });
     await checkAxe(page, at('passphrase tab'));
-    await submitted(page, () => document.querySelector('#form-frase button[type=submit]').click());
+    await generated(page, 'form-frase');
     await checkAxe(page, at('passphrase result'));
   }
   await page.screenshot({ path: path.join(outDir, `axe-${theme}-last.png`), fullPage: true });

@@ -300,7 +300,14 @@ async fn bad_options_re_render_with_a_422_and_a_message() {
         let (status, html) = post(&app, "/", &fields).await;
         assert_eq!(status, 422, "{fields:?}");
         assert_eq!(error_message(&html), *pt, "{fields:?}");
-        assert!(!html.contains("id=\"senha-gerada\""), "no password shown");
+        assert_eq!(
+            attr(&html, "senha-gerada", "value").as_deref(),
+            Some(""),
+            "no password shown"
+        );
+        assert!(
+            html.contains("<div class=\"result\" data-announce=\"Nova senha gerada.\" hidden>")
+        );
         let (status, html) = post(&app, "/?lang=en", &fields).await;
         assert_eq!(status, 422, "{fields:?}");
         assert_eq!(error_message(&html), *en, "{fields:?}");
@@ -470,4 +477,70 @@ async fn the_passphrase_tab_generates_records_and_rejects() {
         assert_eq!(status, 422, "{fields:?}");
         assert_eq!(error_message(&html), *message, "{fields:?}");
     }
+}
+
+/// The page's script generates in place: the same form post with `Accept: application/json` answers the secret
+/// and the history as JSON, records like the plain post, and words its errors as the page does.
+#[tokio::test]
+async fn the_form_post_answers_json_to_the_pages_script() {
+    let app = App::start(&[]);
+    let post_json = |fields: Vec<(&'static str, &'static str)>, accept: &'static str| {
+        let request = app
+            .client
+            .post(app.url("/"))
+            .header("accept", accept)
+            .form(&fields);
+        async move {
+            let response = request.send().await.expect("request");
+            let status = response.status().as_u16();
+            let kind = response.headers()["content-type"]
+                .to_str()
+                .unwrap_or_default()
+                .to_owned();
+            (status, kind, response.text().await.expect("body"))
+        }
+    };
+    let (status, kind, body) = post_json(
+        vec![("tamanho", "20"), ("incluir_numeros", "on")],
+        "application/json",
+    )
+    .await;
+    assert_eq!((status, kind.as_str()), (200, "application/json"), "{body}");
+    let body: Value = serde_json::from_str(&body).expect("json");
+    let senha = body["senha"].as_str().expect("senha").to_owned();
+    app.saw_password(&senha);
+    assert_eq!(senha.len(), 20);
+    assert!(!senha.bytes().any(|b| b.is_ascii_punctuation()), "{senha}");
+    assert_eq!(
+        body["historico"],
+        json!([senha]),
+        "recorded like the form post"
+    );
+
+    let (status, _, body) = post_json(vec![("modo", "frase")], "application/json").await;
+    assert_eq!(status, 200, "{body}");
+    let body: Value = serde_json::from_str(&body).expect("json");
+    let phrase = body["senha"].as_str().expect("senha").to_owned();
+    app.saw_password(&phrase);
+    assert_eq!(phrase.split('-').count(), 6, "{phrase}");
+    assert_eq!(body["historico"], json!([phrase, senha]));
+
+    let (status, kind, body) = post_json(vec![("tamanho", "3")], "application/json").await;
+    assert_eq!((status, kind.as_str()), (422, "application/json"), "{body}");
+    let body: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(body["error"]["code"], "invalid_length");
+    assert_eq!(
+        body["error"]["message"],
+        "O campo Tamanho da senha deve ser um número inteiro entre 4 e 128."
+    );
+
+    // A browser's own post (HTML first) still gets the page.
+    let (status, kind, body) = post_json(
+        vec![("tamanho", "12")],
+        "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(kind.starts_with("text/html"), "{kind}");
+    secret(&app, &body);
 }

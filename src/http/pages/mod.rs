@@ -5,9 +5,12 @@ mod view;
 
 pub use assets::asset;
 
+use axum::Json;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::AppState;
 use super::body::read_form;
@@ -60,16 +63,39 @@ pub async fn index(State(app): State<AppState>, lang: Lang, caller: Caller, uri:
     response
 }
 
+/// The answer to the page's own script, which posts the form with `Accept: application/json` to generate in
+/// place: the secret, and the caller's history as the page lists it (absent when the page shows none).
+#[derive(Serialize, ToSchema)]
+pub struct InPlaceResult {
+    #[schema(example = "q7#Vd2!mPz0a")]
+    pub senha: String,
+    pub historico: Option<Vec<String>>,
+}
+
+/// The page's script asks for JSON (`Accept: application/json` without `text/html`); a browser's own form post
+/// and every other client get the page.
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("application/json") && !v.contains("text/html"))
+}
+
 /// Form post: generates, records, and renders the page with the secret; bad input re-renders with a message.
 #[utoipa::path(post, path = "/", tag = "page",
     request_body(content = super::input::form::FormFields, content_type = "application/x-www-form-urlencoded",
         description = "Fields `tamanho` (4–128), `incluir_numeros=on`, `incluir_caracteres_especiais=on`; \
             the options panel's fields (any set → the v1 policy); `modo=frase` with the passphrase fields"),
     responses(
-        (status = 200, description = "HTML page with the generated secret", content_type = "text/html"),
-        (status = 413, description = "Body over 16 KiB", content_type = "text/html"),
-        (status = 415, description = "Not a form post", content_type = "text/html"),
-        (status = 422, description = "Invalid field or impossible policy; the page shows the message", content_type = "text/html"),
+        (status = 200, description = "HTML page with the generated secret; with `Accept: application/json` (the \
+            page's script, generating in place), the secret and the history as JSON",
+            content((String = "text/html"), (InPlaceResult = "application/json"))),
+        (status = 413, description = "Body over 16 KiB", content((String = "text/html"), (super::error::ErrorBody = "application/json"))),
+        (status = 415, description = "Not a form post", content((String = "text/html"), (super::error::ErrorBody = "application/json"))),
+        (status = 422, description = "Invalid field or impossible policy; the page shows the message (JSON: the \
+            error shape, the field named as the page labels it)",
+            content((String = "text/html"), (super::error::ErrorBody = "application/json"))),
     ))]
 pub async fn generate(
     State(app): State<AppState>,
@@ -78,12 +104,15 @@ pub async fn generate(
     request: Request,
 ) -> Response {
     let visitor = &caller.visitor;
+    let json = wants_json(request.headers());
     let pairs = match read_form(request).await {
         Ok(pairs) => pairs,
+        Err(e) if json => return labelled(e, lang).into_response_in(lang),
         Err(e) => return error_page(&app, lang, visitor, e, false).await,
     };
     let parsed = match parse_page_form(&pairs) {
         Ok(parsed) => parsed,
+        Err(e) if json => return labelled(e, lang).into_response_in(lang),
         Err(e) => {
             let phrase = pairs.iter().any(|(n, v)| n == "modo" && v == "frase");
             return error_page(&app, lang, visitor, e, phrase).await;
@@ -125,6 +154,16 @@ pub async fn generate(
             (result, page)
         }
     };
+    if json {
+        return match result {
+            Ok(senha) => Json(InPlaceResult {
+                senha,
+                historico: page.history_for_script(),
+            })
+            .into_response(),
+            Err(e) => labelled(e, lang).into_response_in(lang),
+        };
+    }
     let status = match result {
         Ok(secret) => {
             page.password = Some(secret);

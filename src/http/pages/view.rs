@@ -57,6 +57,9 @@ pub struct IndexPage {
     history_unavailable: bool,
     /// A private list the caller may empty (the "Limpar histórico" form); never in the shared scope.
     history_clearable: bool,
+    /// The form is rendered for a private list even when it is empty, hidden: the page's script shows it once a
+    /// secret generated in place fills the list.
+    history_clearable_scope: bool,
 }
 
 /// The options panel's inputs as the page re-renders them.
@@ -177,9 +180,16 @@ impl IndexPage {
             error: None,
             history_enabled: app.service().history_enabled(),
             history_clearable: matches!(visitor, Visitor::Private(_)) && !history.is_empty(),
+            history_clearable_scope: matches!(visitor, Visitor::Private(_)),
             history,
             history_unavailable,
         }
+    }
+
+    /// The history as the page's script lists it after generating in place: `None` when the page shows no
+    /// list (history off or unreachable).
+    pub fn history_for_script(self) -> Option<Vec<String>> {
+        (self.history_enabled && !self.history_unavailable).then_some(self.history)
     }
 
     /// The result's show and copy buttons: "senha" or "frase secreta" by the tab.
