@@ -1075,6 +1075,19 @@ async fn no_horizontal_scroll_at_320_px_in_either_theme() {
             )
             .unwrap();
             assert_eq!(overflow, json!(0), "{theme} {state}: sideways scroll");
+            // Nothing sticks out of the viewport either (a card's overflow: hidden would clip it unseen).
+            let outside = client
+                .execute(
+                    "const w = document.documentElement.clientWidth; \
+                     return [...document.querySelectorAll('main *')].filter(e => { \
+                       const r = e.getBoundingClientRect(); \
+                       return r.width > 1 && (r.right > w + 0.5 || r.left < -0.5); \
+                     }).map(e => e.tagName + '#' + e.id + '.' + e.className);",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            assert_eq!(outside, json!([]), "{theme} {state}: outside the viewport");
         }
         client.set_window_size(1280, 1400).await.unwrap();
         std::fs::write(
