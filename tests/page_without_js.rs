@@ -30,11 +30,11 @@ fn without_password_inputs(html: &str) -> String {
     out
 }
 
-/// Every `<button …>` start tag with `data-<kind>=`.
-fn buttons<'a>(html: &'a str, kind: &str) -> Vec<&'a str> {
+/// Every `<button …>` start tag whose attributes contain `attribute` (e.g. `data-copy="h`: the history's).
+fn buttons<'a>(html: &'a str, attribute: &str) -> Vec<&'a str> {
     html.match_indices("<button ")
         .map(|(i, _)| &html[i..i + html[i..].find('>').expect("tag end")])
-        .filter(|tag| tag.contains(&format!(" data-{kind}=")))
+        .filter(|tag| tag.contains(&format!(" {attribute}")))
         .collect()
 }
 
@@ -70,12 +70,20 @@ async fn history_secrets_appear_only_in_password_fields() {
         "no <noscript> without a result"
     );
 
-    // Every show/copy button is sent hidden (assets/app.js shows them), and named with its position.
-    let (toggles, copies) = (buttons(&html, "toggle"), buttons(&html, "copy"));
-    assert_eq!((toggles.len(), copies.len()), (3, 3), "{html}");
-    for tag in toggles.iter().chain(&copies) {
+    // Every show/copy button is sent hidden (assets/app.js shows them), the history's named with their
+    // position; the result's block is there too, hidden and empty.
+    for tag in buttons(&html, "data-toggle=")
+        .iter()
+        .chain(&buttons(&html, "data-copy="))
+    {
         assert!(tag.ends_with(" hidden"), "{tag}");
     }
+    let (toggles, copies) = (
+        buttons(&html, "data-toggle=\"h"),
+        buttons(&html, "data-copy=\"h"),
+    );
+    assert_eq!((toggles.len(), copies.len()), (3, 3), "{html}");
+    assert!(html.contains(r#"<div class="result" data-announce="Nova senha gerada." hidden>"#));
     for (i, (toggle, copy)) in toggles.iter().zip(&copies).enumerate() {
         let n = i + 1;
         assert!(
@@ -114,12 +122,12 @@ async fn history_secrets_appear_only_in_password_fields() {
     }
     assert_eq!(clear.matches(new).count(), 1, "{html}");
     assert!(
-        buttons(&html, "copy")
+        buttons(&html, "data-copy=")
             .iter()
             .all(|t| t.ends_with(" hidden"))
     );
     assert!(
-        html.contains(r#"data-announce="Nova senha gerada.""#),
+        html.contains(r#"<div class="result" data-announce="Nova senha gerada.">"#),
         "{html}"
     );
 }
