@@ -1,5 +1,6 @@
-// giropops-senhas page behaviour: show/hide, copy (with a fallback for plain-HTTP origins), live length and
-// word count, the strength meter recomputed as the options change (classes, site rules and passwordrules).
+// giropops-senhas page behaviour: show/hide, copy (with a fallback for plain-HTTP origins), the length slider
+// and word count, generation in place (the plain form post without JavaScript), focus and announcement of a
+// new secret, the strength meter recomputed as the options change (classes, site rules and passwordrules).
 // Loaded as a file (no inline script) so the Content-Security-Policy `default-src 'self'` holds.
 'use strict';
 (function () {
@@ -13,22 +14,30 @@
     window.setTimeout(function () { status.textContent = message; }, 30);
   }
 
+  // The label stays fixed ("Mostrar senha"); the state is aria-pressed alone.
   function toggle(button, input) {
     const show = input.type === 'password';
     input.type = show ? 'text' : 'password';
     button.setAttribute('aria-pressed', String(show));
-    button.setAttribute('aria-label', show ? texts.hide : texts.show);
-    button.title = show ? texts.hide : texts.show;
+  }
+
+  // Copy feedback beside the button that asked for it (its own polite region), cleared after a few seconds.
+  function feedback(button, message) {
+    const note = button.nextElementSibling;
+    if (!note || !note.classList.contains('copy-note')) return;
+    note.textContent = message;
+    window.clearTimeout(note.timer);
+    note.timer = window.setTimeout(function () { note.textContent = ''; }, 4000);
   }
 
   // navigator.clipboard exists only in secure contexts (HTTPS, localhost); on http://<ip>:5000 fall back to
   // selecting a hidden textarea and execCommand('copy'); if that fails too, select the text for the user.
-  async function copy(input) {
+  async function copy(button, input) {
     const value = input.value;
     if (window.isSecureContext && navigator.clipboard && navigator.clipboard.writeText) {
       try {
         await navigator.clipboard.writeText(value);
-        announce(texts.copied);
+        feedback(button, texts.copied);
         return;
       } catch (_) { /* permission denied or no focus: try the fallback */ }
     }
@@ -42,12 +51,12 @@
     try { copied = document.execCommand('copy'); } catch (_) { copied = false; }
     area.remove();
     if (copied) {
-      announce(texts.copied);
+      feedback(button, texts.copied);
     } else {
       input.type = 'text';
       input.focus();
       input.select();
-      announce(texts.copyFailed);
+      feedback(button, texts.copyFailed);
     }
   }
 
@@ -56,15 +65,127 @@
     if (!button) return;
     const input = document.getElementById(button.dataset.toggle || button.dataset.copy);
     if (!input) return;
-    if (button.dataset.toggle) toggle(button, input); else copy(input);
+    if (button.dataset.toggle) toggle(button, input); else copy(button, input);
   });
 
-  for (const [rangeId, outputId] of [['tamanho', 'tamanho-valor'], ['palavras', 'palavras-valor']]) {
-    const range = document.getElementById(rangeId);
-    const output = document.getElementById(outputId);
-    if (range && output) {
-      range.addEventListener('input', function () { output.value = range.value; });
+  // Without JavaScript these buttons would do nothing: the page sends them hidden, shown here.
+  for (const button of document.querySelectorAll('button[data-toggle], button[data-copy]')) {
+    button.hidden = false;
+    if (button.dataset.copy) {
+      const note = document.createElement('span');
+      note.className = 'copy-note';
+      note.setAttribute('role', 'status');
+      button.after(note);
     }
+  }
+
+  // The length: the number field posts; the slider (shown only with JavaScript) follows it and moves it.
+  const lengthField = document.getElementById('tamanho');
+  const lengthSlider = document.getElementById('tamanho-deslizante');
+  if (lengthField && lengthSlider) {
+    lengthSlider.hidden = false;
+    lengthSlider.addEventListener('input', function () { lengthField.value = lengthSlider.value; });
+    lengthField.addEventListener('input', function () {
+      if (lengthField.validity.valid) lengthSlider.value = lengthField.value;
+    });
+  }
+  const words = document.getElementById('palavras');
+  const wordsOutput = document.getElementById('palavras-valor');
+  if (words && wordsOutput) {
+    words.addEventListener('input', function () { wordsOutput.value = words.value; });
+  }
+
+  // A new secret on the page: focus it and say so, without reading it aloud.
+  const result = document.querySelector('.result[data-announce]');
+  const secret = document.getElementById('senha-gerada');
+  function showResult() {
+    result.hidden = false;
+    secret.focus();
+    announce(result.dataset.announce);
+  }
+  if (result && secret && !result.hidden) showResult();
+
+  function element(tag, properties) { return Object.assign(document.createElement(tag), properties); }
+
+  function iconButton(kind, target, label, icon) {
+    const button = element('button', { type: 'button', className: 'icon', title: label });
+    button.dataset[kind] = target;
+    button.setAttribute('aria-label', label);
+    const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+    svg.setAttribute('aria-hidden', 'true');
+    const use = document.createElementNS('http://www.w3.org/2000/svg', 'use');
+    use.setAttribute('href', icon);
+    svg.append(use);
+    button.append(svg);
+    return button;
+  }
+
+  // The history as the server lists it after a generation in place, built as the template builds it.
+  function showHistory(list) {
+    const ol = document.querySelector('#historico ol.history');
+    if (!ol || !Array.isArray(list)) return;
+    ol.replaceChildren(...list.map(function (value, i) {
+      const n = i + 1;
+      const id = 'h' + n;
+      const toggle = iconButton('toggle', id, texts.show + ' ' + n, '#i-eye');
+      toggle.setAttribute('aria-pressed', 'false');
+      const copyButton = iconButton('copy', id, texts.copy + ' ' + n, '#i-copy');
+      const note = element('span', { className: 'copy-note' });
+      note.setAttribute('role', 'status');
+      const li = element('li');
+      li.append(element('label', { className: 'visually-hidden', htmlFor: id, textContent: texts.item + ' ' + n }),
+        element('input', { type: 'password', id: id, className: 'secret', value: value, readOnly: true,
+          autocomplete: 'off', spellcheck: false }), toggle, copyButton, note);
+      return li;
+    }));
+    const empty = document.getElementById('historico-vazio');
+    if (empty) empty.hidden = list.length > 0;
+    const clear = document.getElementById('limpar-historico');
+    if (clear) clear.hidden = list.length === 0;
+  }
+
+  function showError(message) {
+    let error = status.parentElement.querySelector(':scope > p.error');
+    if (!error) {
+      error = element('p', { className: 'error' });
+      error.setAttribute('role', 'alert');
+      status.before(error);
+    }
+    error.textContent = message;
+    error.hidden = !message;
+  }
+
+  // Generate in place: the form's fields posted to its own URL (in the body, never in the URL), asking for JSON;
+  // the answer is the secret and the history. Anything unexpected falls back to the plain form post.
+  for (const form of document.querySelectorAll('form.generator')) {
+    form.addEventListener('submit', async function (event) {
+      if (!window.fetch || !result || !secret || !status) return;
+      event.preventDefault();
+      let response;
+      let data;
+      try {
+        response = await fetch(form.action, {
+          method: 'POST', body: new URLSearchParams(new FormData(form)),
+          headers: { Accept: 'application/json' }, credentials: 'same-origin',
+        });
+        data = (await response.json()) || {};
+      } catch (_) {
+        form.submit();
+        return;
+      }
+      if (!response.ok || typeof data.senha !== 'string') {
+        showError(data.error && data.error.message ? data.error.message : '');
+        if (!data.error) form.submit();
+        return;
+      }
+      showError('');
+      secret.type = 'password';
+      secret.value = data.senha;
+      const toggle = result.querySelector('button[data-toggle]');
+      if (toggle) toggle.setAttribute('aria-pressed', 'false');
+      showResult();
+      showHistory(data.historico);
+    });
   }
 
   // ---- Entropy, by the server's rules (src/generator/policy.rs, passphrase.rs, entropy.rs) ----------------
@@ -475,20 +596,19 @@
     // posted: a length outside it is a 422 length_outside_rules, and moving the control back is allowed).
     const fitLength = function (event) {
       const name = event && event.target ? event.target.name : '';
-      const range = passwordForm.elements.tamanho;
-      if ((name !== 'site' && name !== 'regras') || !range) return;
+      const field = passwordForm.elements.tamanho;
+      if ((name !== 'site' && name !== 'regras') || !field) return;
       const own = passwordForm.elements.regras.value;
       const site = passwordForm.elements.site.value;
       const text = own !== '' ? own : (site !== '' ? siteRules(site) : null);
       const parsed = text ? parseRules(text) : null;
       if (!parsed) return;
-      const min = Math.max(parsed.min === null ? 4 : parsed.min, Number(range.min));
-      const max = Math.min(parsed.max === null ? 128 : parsed.max, Number(range.max));
-      const length = Number(range.value);
+      const min = Math.max(parsed.min === null ? 4 : parsed.min, Number(field.min));
+      const max = Math.min(parsed.max === null ? 128 : parsed.max, Number(field.max));
+      const length = Number(field.value);
       if (min > max || (length >= min && length <= max)) return;
-      range.value = String(Math.min(Math.max(length, min), max));
-      const output = document.getElementById('tamanho-valor');
-      if (output) output.value = range.value;
+      field.value = String(Math.min(Math.max(length, min), max));
+      if (lengthSlider) lengthSlider.value = field.value;
     };
     // A site typed before its table arrived: the meter keeps what it shows, the table is fetched, then both
     // the length and the meter follow (once: if the fetch fails, the next change tries again).

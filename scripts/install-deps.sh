@@ -73,6 +73,26 @@ else
   echo "original app's stack: present"
 fi
 
+# npm tools, pinned, in a project-local prefix: Lighthouse (its accessibility and best-practices audits) and
+# axe-core (every rule) for the page stage of make test (scripts/page-audit.sh). Node: the machine's, else
+# Debian's (bookworm: 18.19; Lighthouse 12 needs >=18.16, 13 needs 22, hence 12).
+NODE_PREFIX=.cache/node
+NPM_TOOLS=(lighthouse@12.8.2 axe-core@4.14.1)
+stamp=$NODE_PREFIX/.installed-$(printf '%s\n' "${NPM_TOOLS[@]}" | sha256sum | cut -c1-16)
+if [[ ! -e $stamp ]]; then
+  if ! command -v npm >/dev/null; then
+    if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  echo "installing npm tools: ${NPM_TOOLS[*]}"
+  mkdir -p "$NODE_PREFIX"
+  npm install --prefix "$NODE_PREFIX" --no-save --no-audit --no-fund --loglevel=error "${NPM_TOOLS[@]}"
+  touch "$stamp"
+else
+  echo "npm tools: all present"
+fi
+
 # The musl targets of rust-toolchain.toml (static binaries for the image and the benchmark). rustup adds them
 # only when it installs the toolchain itself; a machine that already has 1.95.0 needs them added.
 missing_targets=()

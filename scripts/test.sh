@@ -55,6 +55,8 @@ bench_smoke() {
 stage deps   bash scripts/install-deps.sh
 stage lint   lint
 stage cargo  cargo test --locked --all-targets -- --test-threads=2
+# Lighthouse (desktop, mobile) and axe-core on the real binary in Chromium, both themes: scripts/page-audit.sh.
+stage page-audit bash scripts/page-audit.sh
 stage k8s    bash scripts/k8s-check.sh
 stage metrics .cache/venv/bin/python scripts/metrics_test.py
 stage helm   bash scripts/helm-test.sh

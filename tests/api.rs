@@ -114,7 +114,7 @@ async fn page_renders_the_form_and_generates_on_post() {
     for needle in [
         "Gerador de Senhas",
         "name=\"tamanho\"",
-        "min=\"8\" max=\"64\" value=\"16\"",
+        "min=\"4\" max=\"128\" inputmode=\"numeric\" required value=\"16\"",
         "name=\"incluir_numeros\" checked",
         "name=\"incluir_caracteres_especiais\" checked",
         "Últimas senhas criadas",

@@ -284,31 +284,32 @@ async fn messages_are_portuguese_by_default_and_english_on_request() {
 #[tokio::test]
 async fn bad_form_input_re_renders_the_page_with_the_message() {
     let app = App::start(&[]);
+    // The page names each field as its label does; the JSON APIs keep the wire names (above).
     for (body, status, message) in [
         (
             "tamanho=abc",
             422,
-            "O campo tamanho deve ser um número inteiro entre 4 e 128.",
+            "O campo Tamanho da senha deve ser um número inteiro entre 4 e 128.",
         ),
         (
             "tamanho=0",
             422,
-            "O campo tamanho deve ser um número inteiro entre 4 e 128.",
+            "O campo Tamanho da senha deve ser um número inteiro entre 4 e 128.",
         ),
         (
             "tamanho=999999999999",
             422,
-            "O campo tamanho deve ser um número inteiro entre 4 e 128.",
+            "O campo Tamanho da senha deve ser um número inteiro entre 4 e 128.",
         ),
         (
             "tamanho=12&tamanho=13",
             422,
-            "O campo tamanho aparece mais de uma vez.",
+            "O campo Tamanho da senha aparece mais de uma vez.",
         ),
         (
             "tamanho=12&incluir_numeros=talvez",
             422,
-            "O campo incluir_numeros tem um valor inválido.",
+            "O campo Incluir números tem um valor inválido.",
         ),
     ] {
         let response = app

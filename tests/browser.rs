@@ -8,6 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::{App, TempDir, free_port, wait_for, wait_for_async};
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::{Client, ClientBuilder, Locator, key::Key};
 use serde_json::{Value, json};
 
@@ -51,16 +52,29 @@ impl ChromeDriver {
 
     /// A browser session whose `Accept-Language` is `language`.
     async fn session(&self, language: &str) -> Client {
+        self.session_with(language, &[]).await
+    }
+
+    /// The same, with more Chromium flags (e.g. `--force-dark-mode`).
+    async fn session_with(&self, language: &str, extra: &[&str]) -> Client {
+        let mut args = vec![
+            "--headless".to_owned(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-quic".into(),
+            "--no-first-run".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--window-size=1280,1400".into(),
+            format!("--accept-lang={language}"),
+            format!("--user-data-dir={}", self.profile.0.display()),
+        ];
+        args.extend(extra.iter().map(|a| (*a).to_owned()));
         let capabilities = json!({
             "goog:chromeOptions": {
                 "binary": "/usr/bin/chromium",
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--window-size=1280,1400",
-                    format!("--accept-lang={language}"),
-                    format!("--user-data-dir={}", self.profile.0.display()),
-                ],
+                "args": args,
                 "prefs": {"intl.accept_languages": language}
             },
             "goog:loggingPrefs": {"browser": "ALL"},
@@ -134,10 +148,16 @@ async fn open_page(language: &str) -> (App, ChromeDriver, Client) {
     (app, driver, client)
 }
 
-/// Waits for the copy confirmation, then pastes (Ctrl+V) into a new textarea `#paste-probe` and returns what arrived.
-async fn confirm_copy_and_paste(client: &Client) -> String {
+/// The copy confirmation beside the copy button of the field `id`.
+fn copy_note(id: &str) -> String {
+    format!("button[data-copy={id}] + .copy-note")
+}
+
+/// Waits for the copy confirmation beside the copy button of `id`, then pastes (Ctrl+V) into a new textarea
+/// `#paste-probe` and returns what arrived.
+async fn confirm_copy_and_paste(client: &Client, id: &str) -> String {
     wait_for_async("the copy confirmation", Duration::from_secs(10), || async {
-        prop(client, "#status", "textContent")
+        prop(client, &copy_note(id), "textContent")
             .await
             .contains("Copiado")
     })
@@ -163,6 +183,27 @@ async fn confirm_copy_and_paste(client: &Client) -> String {
     prop(client, "#paste-probe", "value").await
 }
 
+/// Waits for a new secret in the result field (generated in place: the page does not reload, the field is
+/// filled and shown) and returns the field.
+async fn new_result(client: &Client) -> fantoccini::elements::Element {
+    wait_for_async("a new result", Duration::from_secs(10), || async {
+        client
+            .execute(
+                "const r = document.querySelector('.result'); \
+                 const f = document.getElementById('senha-gerada'); \
+                 if (!r.hidden && f.value && f.value !== window.__lastResult) { \
+                   window.__lastResult = f.value; return true; } \
+                 return false;",
+                vec![],
+            )
+            .await
+            .unwrap()
+            == json!(true)
+    })
+    .await;
+    client.find(Locator::Id("senha-gerada")).await.unwrap()
+}
+
 async fn prop(client: &Client, css: &str, name: &str) -> String {
     client
         .find(Locator::Css(css))
@@ -179,20 +220,43 @@ async fn the_page_generates_shows_copies_and_lists_a_password() {
     let (app, driver, client) = open_page("pt-BR,pt").await;
     assert_eq!(client.title().await.unwrap(), "Gerador de Senhas");
 
-    // Set the length as a keyboard user would: focus the slider, four steps right (16 → 20).
-    let slider = client.find(Locator::Id("tamanho")).await.unwrap();
+    // Set the length as a keyboard user would: focus the slider (shown by the script), Home, 16 steps right
+    // (4 → 20); the number field follows.
+    let slider = client
+        .find(Locator::Id("tamanho-deslizante"))
+        .await
+        .unwrap();
+    assert!(slider.is_displayed().await.unwrap(), "the slider is shown");
     slider.click().await.unwrap();
     let keys: String = std::iter::repeat_n(char::from(Key::Home), 1)
-        .chain(std::iter::repeat_n(char::from(Key::Right), 12))
+        .chain(std::iter::repeat_n(char::from(Key::Right), 16))
         .collect();
     slider.send_keys(&keys).await.unwrap();
-    assert_eq!(prop(&client, "#tamanho", "value").await, "20");
+    assert_eq!(prop(&client, "#tamanho-deslizante", "value").await, "20");
     assert_eq!(
-        prop(&client, "#tamanho-valor", "value").await,
+        prop(&client, "#tamanho", "value").await,
         "20",
-        "live length display"
+        "the number field follows the slider"
     );
+    // And the slider follows the number field.
+    let field = client.find(Locator::Id("tamanho")).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys("21").await.unwrap();
+    assert_eq!(prop(&client, "#tamanho-deslizante", "value").await, "21");
+    field
+        .send_keys(&char::from(Key::Backspace).to_string())
+        .await
+        .unwrap();
+    field.send_keys("0").await.unwrap();
+    assert_eq!(prop(&client, "#tamanho", "value").await, "20");
+    assert_eq!(prop(&client, "#tamanho-deslizante", "value").await, "20");
 
+    // Generate in place: a marker set on this document survives (no navigation), the URL stays the page's.
+    client
+        .execute("window.__sameDocument = true;", vec![])
+        .await
+        .unwrap();
+    let url = client.current_url().await.unwrap();
     client
         .find(Locator::Css("button[type=submit]"))
         .await
@@ -200,14 +264,19 @@ async fn the_page_generates_shows_copies_and_lists_a_password() {
         .click()
         .await
         .unwrap();
-    let field = client
-        .wait()
-        .for_element(Locator::Id("senha-gerada"))
-        .await
-        .unwrap();
-    client.execute(WATCH_CSP, vec![]).await.unwrap();
-    let senha = field.prop("value").await.unwrap().unwrap();
+    let field = new_result(&client).await;
+    let senha = field.prop("value").await.unwrap().unwrap_or_default();
     app.saw_password(&senha);
+    assert_eq!(
+        client
+            .execute("return window.__sameDocument === true;", vec![])
+            .await
+            .unwrap(),
+        json!(true),
+        "generated in place"
+    );
+    assert_eq!(client.current_url().await.unwrap(), url);
+    assert!(!url.as_str().contains(&senha));
     assert_eq!(senha.len(), 20, "{senha}");
     assert!(senha.bytes().any(|b| b.is_ascii_digit()));
     assert!(senha.bytes().any(|b| b.is_ascii_punctuation()));
@@ -217,7 +286,27 @@ async fn the_page_generates_shows_copies_and_lists_a_password() {
         "hidden by default"
     );
 
-    // Show, then hide again.
+    // The new secret has the focus, and the live region says so without reading it.
+    let focused = client
+        .execute("return document.activeElement.id;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(focused, "senha-gerada");
+    wait_for_async("the announcement", Duration::from_secs(10), || async {
+        prop(&client, "#status", "textContent").await == "Nova senha gerada."
+    })
+    .await;
+
+    // With JavaScript every show/copy button is shown (the page sends them hidden).
+    for button in client
+        .find_all(Locator::Css("button[data-toggle], button[data-copy]"))
+        .await
+        .unwrap()
+    {
+        assert!(button.is_displayed().await.unwrap());
+    }
+
+    // Show, then hide again: the label stays, aria-pressed alone carries the state.
     let toggle = client
         .find(Locator::Css("button[data-toggle=senha-gerada]"))
         .await
@@ -227,6 +316,10 @@ async fn the_page_generates_shows_copies_and_lists_a_password() {
     assert_eq!(
         toggle.attr("aria-pressed").await.unwrap().as_deref(),
         Some("true")
+    );
+    assert_eq!(
+        toggle.attr("aria-label").await.unwrap().as_deref(),
+        Some("Mostrar senha")
     );
     toggle.click().await.unwrap();
     assert_eq!(
@@ -242,8 +335,19 @@ async fn the_page_generates_shows_copies_and_lists_a_password() {
         .click()
         .await
         .unwrap();
-    let pasted = confirm_copy_and_paste(&client).await;
+    let pasted = confirm_copy_and_paste(&client, "senha-gerada").await;
     assert_eq!(pasted, senha, "clipboard content");
+    // The confirmation is cleared after a few seconds.
+    wait_for_async(
+        "the copy note to clear",
+        Duration::from_secs(10),
+        || async {
+            prop(&client, &copy_note("senha-gerada"), "textContent")
+                .await
+                .is_empty()
+        },
+    )
+    .await;
     client
         .execute("document.getElementById('paste-probe').remove();", vec![])
         .await
@@ -578,12 +682,12 @@ async fn the_page_entropy_function_agrees_with_the_server() {
         .await
         .unwrap();
     assert_eq!(meter_value(&client, "forca-senha").await, 0.0, "impossible");
-    // A site whose maxlength is under the control's 16: the control moves into its range (12).
+    // A site whose maxlength is under the field's 16: the field and its slider move into its range (12).
     let length = client
         .execute(
             "document.getElementById('regras').value = ''; const f = document.getElementById('site'); \
              f.value = 'airfrance.com'; f.dispatchEvent(new Event('input', {bubbles: true})); \
-             return [document.getElementById('tamanho').value, document.getElementById('tamanho-valor').value];",
+             return [document.getElementById('tamanho').value, document.getElementById('tamanho-deslizante').value];",
             vec![],
         )
         .await
@@ -687,6 +791,32 @@ async fn the_options_panel_constrains_the_password_and_the_meter_follows() {
         prop(&client, "#forca-senha-texto", "textContent").await,
         "combinação impossível"
     );
+    // Posted anyway, the server's message shows in place (an alert), and nothing is generated.
+    click(&client, "#form-senha button[type=submit]").await;
+    wait_for_async("the error in place", Duration::from_secs(10), || async {
+        prop(&client, ".card > p.error", "textContent")
+            .await
+            .starts_with("Os mínimos somam 32 caracteres")
+    })
+    .await;
+    assert_eq!(prop(&client, "#senha-gerada", "value").await, "");
+    // Chromium logs the 422 of the fetch itself; that line, and only that, is expected here.
+    let console = severe(&driver.console(&client).await);
+    assert!(
+        console.len() == 1 && console[0].contains("422"),
+        "{console:?}"
+    );
+    assert_eq!(
+        client
+            .find(Locator::Css(".card > p.error"))
+            .await
+            .unwrap()
+            .attr("role")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("alert")
+    );
     client
         .find(Locator::Id("min_numeros"))
         .await
@@ -704,13 +834,9 @@ async fn the_options_panel_constrains_the_password_and_the_meter_follows() {
     .unwrap();
 
     click(&client, "#form-senha button[type=submit]").await;
-    let field = client
-        .wait()
-        .for_element(Locator::Id("senha-gerada"))
-        .await
-        .unwrap();
+    let field = new_result(&client).await;
     client.execute(WATCH_CSP, vec![]).await.unwrap();
-    let senha = field.prop("value").await.unwrap().unwrap();
+    let senha = field.prop("value").await.unwrap().unwrap_or_default();
     app.saw_password(&senha);
     assert_eq!(senha.len(), 16, "{senha}");
     assert!(
@@ -719,7 +845,7 @@ async fn the_options_panel_constrains_the_password_and_the_meter_follows() {
     );
     assert!(!senha.bytes().any(|b| b.is_ascii_punctuation()), "{senha}");
     assert!(!senha.chars().any(|c| "0Oo1lI|".contains(c)), "{senha}");
-    // After the post (no JavaScript involved) the server renders the same value, with the panel open.
+    // Generated in place: the panel, the field and the meter stay as they were, the history lists it.
     assert_eq!(meter_value(&client, "forca-senha").await, expected);
     assert_eq!(prop(&client, "#opcoes", "open").await, "true");
     assert_eq!(prop(&client, "#min_numeros", "value").await, "3");
@@ -805,13 +931,9 @@ async fn the_passphrase_tab_generates_and_copies_a_passphrase() {
     separator.send_keys(".").await.unwrap();
 
     click(&client, "#form-frase button[type=submit]").await;
-    let field = client
-        .wait()
-        .for_element(Locator::Id("senha-gerada"))
-        .await
-        .unwrap();
+    let field = new_result(&client).await;
     client.execute(WATCH_CSP, vec![]).await.unwrap();
-    let phrase = field.prop("value").await.unwrap().unwrap();
+    let phrase = field.prop("value").await.unwrap().unwrap_or_default();
     app.saw_password(&phrase);
     let words: Vec<&str> = phrase.split('.').collect();
     assert_eq!(words.len(), 5, "{phrase}");
@@ -831,11 +953,22 @@ async fn the_passphrase_tab_generates_and_copies_a_passphrase() {
 
     click(&client, "button[data-copy=senha-gerada]").await;
     wait_for_async("the copy confirmation", Duration::from_secs(10), || async {
-        prop(&client, "#status", "textContent")
+        prop(&client, &copy_note("senha-gerada"), "textContent")
             .await
             .contains("Copiado")
     })
     .await;
+    assert_eq!(
+        client
+            .find(Locator::Css("button[data-copy=senha-gerada]"))
+            .await
+            .unwrap()
+            .attr("aria-label")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("Copiar frase secreta")
+    );
     assert_eq!(
         prop(&client, "#h1", "value").await,
         phrase,
@@ -940,8 +1073,175 @@ async fn copy_works_without_the_clipboard_api_like_on_plain_http() {
         .await
         .unwrap();
     click(&client, "button[data-copy=h1]").await;
-    let pasted = confirm_copy_and_paste(&client).await;
+    let pasted = confirm_copy_and_paste(&client, "h1").await;
     assert_eq!(pasted, senha, "copied by the fallback");
     assert_clean(&driver, &client).await;
     client.close().await.unwrap();
+}
+
+/// Presses `key` wherever the focus is (WebDriver actions: the page's own keyboard handling, Tab included).
+async fn press(client: &Client, key: Key) {
+    let value = char::from(key);
+    let actions = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value })
+        .then(KeyAction::Up { value });
+    client.perform_actions(actions).await.unwrap();
+}
+
+async fn active_element(client: &Client) -> String {
+    client
+        .execute(
+            "const e = document.activeElement; \
+             return e.id || (e.tagName + (e.type ? '[' + e.type + ']' : ''));",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Keyboard only: Tab from the top reaches the length field before Generate, Enter generates, the focus lands on
+/// the new password and the live region says a password was generated (not what it is).
+#[tokio::test]
+async fn a_keyboard_user_generates_and_lands_on_the_result() {
+    let (app, driver, client) = open_page("pt-BR,pt").await;
+    let mut order = Vec::new();
+    for _ in 0..30 {
+        press(&client, Key::Tab).await;
+        let focused = client
+            .execute(
+                "const e = document.activeElement; \
+                 return e.matches('#form-senha button[type=submit]') ? 'GERAR' : e.id;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let focused = focused.as_str().unwrap_or_default().to_owned();
+        order.push(focused.clone());
+        if focused == "GERAR" {
+            break;
+        }
+    }
+    assert_eq!(order.last().map(String::as_str), Some("GERAR"), "{order:?}");
+    let position = |id: &str| order.iter().position(|f| f == id);
+    assert!(
+        position("tamanho-deslizante") < position("tamanho") && position("tamanho").is_some(),
+        "slider, then its number field: {order:?}"
+    );
+    press(&client, Key::Enter).await;
+    let field = new_result(&client).await;
+    let senha = field.prop("value").await.unwrap().unwrap_or_default();
+    app.saw_password(&senha);
+    assert_eq!(senha.len(), 16);
+    assert_eq!(active_element(&client).await, "senha-gerada");
+    wait_for_async("the announcement", Duration::from_secs(10), || async {
+        prop(&client, "#status", "textContent").await == "Nova senha gerada."
+    })
+    .await;
+    let status = prop(&client, "#status", "textContent").await;
+    assert!(
+        !status.contains(&senha),
+        "the live region never reads the secret"
+    );
+    // Tab goes on to the result's own buttons.
+    press(&client, Key::Tab).await;
+    let toggle = client
+        .execute(
+            "return document.activeElement.dataset.toggle || '';",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(toggle, "senha-gerada");
+    assert_clean(&driver, &client).await;
+    client.close().await.unwrap();
+}
+
+/// At 320 CSS pixels (a phone, or 400% zoom at 1280) nothing scrolls sideways, in both themes and every state
+/// reachable without typing errors: default, options open, a result with a history, the passphrase tab.
+/// Screenshots under target/browser/.
+#[tokio::test]
+async fn no_horizontal_scroll_at_320_px_in_either_theme() {
+    let app = App::start(&[]);
+    for _ in 0..3 {
+        let s = app.generate(32, true, true).await;
+        app.saw_password(&s);
+    }
+    let driver = ChromeDriver::start();
+    std::fs::create_dir_all("target/browser").unwrap();
+    for (theme, flags) in [("light", &[][..]), ("dark", &["--force-dark-mode"][..])] {
+        let client = driver.session_with("pt-BR,pt", flags).await;
+        client.set_window_size(320, 900).await.unwrap();
+        client.goto(&app.base).await.unwrap();
+        let dark = client
+            .execute(
+                "return matchMedia('(prefers-color-scheme: dark)').matches;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(dark, json!(theme == "dark"), "{theme}");
+        let width = client
+            .execute("return document.documentElement.clientWidth;", vec![])
+            .await
+            .unwrap();
+        assert!(width.as_u64().is_some_and(|w| w <= 320), "viewport {width}");
+        for state in ["default", "options", "result", "phrase"] {
+            match state {
+                "options" => click(&client, "#opcoes summary").await,
+                "result" => {
+                    click(&client, "#form-senha button[type=submit]").await;
+                    let field = new_result(&client).await;
+                    app.saw_password(&field.prop("value").await.unwrap().unwrap_or_default());
+                    click(&client, "button[data-toggle=h1]").await;
+                    click(&client, "button[data-copy=h2]").await;
+                }
+                "phrase" => {
+                    click(&client, "#aba-frase").await;
+                    client
+                        .wait()
+                        .for_element(Locator::Id("form-frase"))
+                        .await
+                        .unwrap();
+                }
+                _ => {}
+            }
+            let overflow = client
+                .execute(
+                    "const d = document.documentElement; return d.scrollWidth - d.clientWidth;",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            std::fs::write(
+                format!("target/browser/320-{theme}-{state}.png"),
+                client.screenshot().await.unwrap(),
+            )
+            .unwrap();
+            assert_eq!(overflow, json!(0), "{theme} {state}: sideways scroll");
+            // Nothing sticks out of the viewport either (a card's overflow: hidden would clip it unseen).
+            let outside = client
+                .execute(
+                    "const w = document.documentElement.clientWidth; \
+                     return [...document.querySelectorAll('main *')].filter(e => { \
+                       const r = e.getBoundingClientRect(); \
+                       return r.width > 1 && (r.right > w + 0.5 || r.left < -0.5); \
+                     }).map(e => e.tagName + '#' + e.id + '.' + e.className);",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            assert_eq!(outside, json!([]), "{theme} {state}: outside the viewport");
+        }
+        client.set_window_size(1280, 1400).await.unwrap();
+        std::fs::write(
+            format!("target/browser/1280-{theme}.png"),
+            client.screenshot().await.unwrap(),
+        )
+        .unwrap();
+        assert_clean(&driver, &client).await;
+        client.close().await.unwrap();
+    }
 }

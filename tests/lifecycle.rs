@@ -158,7 +158,11 @@ async fn no_password_ever_reaches_the_log() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("senha-gerada"));
+    assert!(
+        page.contains("id=\"senha-gerada\"")
+            && !page.contains("data-announce=\"Nova senha gerada.\" hidden"),
+        "the result is shown"
+    );
     let (_, history) = app.history().await;
     passwords.extend(history);
     let _ = app

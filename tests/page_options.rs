@@ -247,16 +247,18 @@ fn check(ok: bool, what: &str) -> Result<(), String> {
 async fn bad_options_re_render_with_a_422_and_a_message() {
     let app = App::start(&[]);
     let base = [("tamanho", "16"), ("incluir_numeros", "on")];
+    // The page names a field as its label does ("Números" in the minimums, "Letters"), not by the wire name
+    // the API's messages use.
     let cases: &[(Fields, &str, &str)] = &[
         (
             &[("min_numeros", "abc")],
-            "O campo min_numeros deve ser um número inteiro entre 0 e 128.",
-            "Field min_numeros must be an integer between 0 and 128.",
+            "O campo Números deve ser um número inteiro entre 0 e 128.",
+            "Field Digits must be an integer between 0 and 128.",
         ),
         (
             &[("min_numeros", "129")],
-            "O campo min_numeros deve ser um número inteiro entre 0 e 128.",
-            "Field min_numeros must be an integer between 0 and 128.",
+            "O campo Números deve ser um número inteiro entre 0 e 128.",
+            "Field Digits must be an integer between 0 and 128.",
         ),
         (
             &[("min_numeros", "15")],
@@ -280,18 +282,18 @@ async fn bad_options_re_render_with_a_422_and_a_message() {
         ),
         (
             &[("letras", "todas")],
-            "O campo letras tem um valor inválido.",
-            "Form field letras has an invalid value.",
+            "O campo Letras tem um valor inválido.",
+            "Form field Letters has an invalid value.",
         ),
         (
             &[("min_numeros", "1"), ("min_numeros", "2")],
-            "O campo min_numeros aparece mais de uma vez.",
-            "Form field min_numeros appears more than once.",
+            "O campo Números aparece mais de uma vez.",
+            "Form field Digits appears more than once.",
         ),
         (
             &[("excluir_parecidos", "sim")],
-            "O campo excluir_parecidos tem um valor inválido.",
-            "Form field excluir_parecidos has an invalid value.",
+            "O campo Excluir caracteres parecidos tem um valor inválido.",
+            "Form field Exclude look-alikes has an invalid value.",
         ),
     ];
     for (extra, pt, en) in cases {
@@ -300,7 +302,14 @@ async fn bad_options_re_render_with_a_422_and_a_message() {
         let (status, html) = post(&app, "/", &fields).await;
         assert_eq!(status, 422, "{fields:?}");
         assert_eq!(error_message(&html), *pt, "{fields:?}");
-        assert!(!html.contains("id=\"senha-gerada\""), "no password shown");
+        assert_eq!(
+            attr(&html, "senha-gerada", "value").as_deref(),
+            Some(""),
+            "no password shown"
+        );
+        assert!(
+            html.contains("<div class=\"result\" data-announce=\"Nova senha gerada.\" hidden>")
+        );
         let (status, html) = post(&app, "/?lang=en", &fields).await;
         assert_eq!(status, 422, "{fields:?}");
         assert_eq!(error_message(&html), *en, "{fields:?}");
@@ -477,7 +486,11 @@ async fn site_and_rules_refusals_are_the_apis_with_the_typed_values_kept() {
         let (status, html) = post(&app, "/", &fields).await;
         assert_eq!(status, 422, "{fields:?}: {html}");
         assert_eq!(error_message(&html), *pt, "{fields:?}");
-        assert!(!html.contains("id=\"senha-gerada\""), "no password shown");
+        assert_eq!(
+            attr(&html, "senha-gerada", "value").as_deref(),
+            Some(""),
+            "no password shown"
+        );
         assert!(html.contains("<details class=\"options\" id=\"opcoes\" open"));
         for (name, value) in extra.iter().filter(|(n, _)| *n == "site" || *n == "regras") {
             assert_eq!(attr(&html, name, "value").as_deref(), Some(*value), "kept");
@@ -740,15 +753,15 @@ async fn the_passphrase_tab_generates_records_and_rejects() {
     let bad: &[(Fields, &str)] = &[
         (
             &[("modo", "frase"), ("idioma", "fr")],
-            "O campo idioma deve ser um destes: en, pt-BR.",
+            "O campo Idioma das palavras deve ser um destes: en, pt-BR.",
         ),
         (
             &[("modo", "frase"), ("palavras", "2")],
-            "O campo palavras deve ser um número inteiro entre 3 e 20.",
+            "O campo Número de palavras deve ser um número inteiro entre 3 e 20.",
         ),
         (
             &[("modo", "frase"), ("palavras", "21")],
-            "O campo palavras deve ser um número inteiro entre 3 e 20.",
+            "O campo Número de palavras deve ser um número inteiro entre 3 e 20.",
         ),
         (
             &[("modo", "frase"), ("separador", "e")],
@@ -756,13 +769,13 @@ async fn the_passphrase_tab_generates_records_and_rejects() {
         ),
         (
             &[("modo", "frase"), ("capitalizar", "yes")],
-            "O campo capitalizar tem um valor inválido.",
+            "O campo Iniciais maiúsculas tem um valor inválido.",
         ),
         (&[("modo", "poema")], "O campo modo tem um valor inválido."),
         // Every known field is checked in both modes, never silently ignored.
         (
             &[("modo", "frase"), ("tamanho", "abc")],
-            "O campo tamanho deve ser um número inteiro entre 4 e 128.",
+            "O campo Tamanho da senha deve ser um número inteiro entre 4 e 128.",
         ),
         (
             &[("modo", "frase"), ("simbolos", "ab")],
@@ -774,7 +787,7 @@ async fn the_passphrase_tab_generates_records_and_rejects() {
         ),
         (
             &[("tamanho", "12"), ("palavras", "2")],
-            "O campo palavras deve ser um número inteiro entre 3 e 20.",
+            "O campo Número de palavras deve ser um número inteiro entre 3 e 20.",
         ),
     ];
     for (fields, message) in bad {
@@ -782,4 +795,70 @@ async fn the_passphrase_tab_generates_records_and_rejects() {
         assert_eq!(status, 422, "{fields:?}");
         assert_eq!(error_message(&html), *message, "{fields:?}");
     }
+}
+
+/// The page's script generates in place: the same form post with `Accept: application/json` answers the secret
+/// and the history as JSON, records like the plain post, and words its errors as the page does.
+#[tokio::test]
+async fn the_form_post_answers_json_to_the_pages_script() {
+    let app = App::start(&[]);
+    let post_json = |fields: Vec<(&'static str, &'static str)>, accept: &'static str| {
+        let request = app
+            .client
+            .post(app.url("/"))
+            .header("accept", accept)
+            .form(&fields);
+        async move {
+            let response = request.send().await.expect("request");
+            let status = response.status().as_u16();
+            let kind = response.headers()["content-type"]
+                .to_str()
+                .unwrap_or_default()
+                .to_owned();
+            (status, kind, response.text().await.expect("body"))
+        }
+    };
+    let (status, kind, body) = post_json(
+        vec![("tamanho", "20"), ("incluir_numeros", "on")],
+        "application/json",
+    )
+    .await;
+    assert_eq!((status, kind.as_str()), (200, "application/json"), "{body}");
+    let body: Value = serde_json::from_str(&body).expect("json");
+    let senha = body["senha"].as_str().expect("senha").to_owned();
+    app.saw_password(&senha);
+    assert_eq!(senha.len(), 20);
+    assert!(!senha.bytes().any(|b| b.is_ascii_punctuation()), "{senha}");
+    assert_eq!(
+        body["historico"],
+        json!([senha]),
+        "recorded like the form post"
+    );
+
+    let (status, _, body) = post_json(vec![("modo", "frase")], "application/json").await;
+    assert_eq!(status, 200, "{body}");
+    let body: Value = serde_json::from_str(&body).expect("json");
+    let phrase = body["senha"].as_str().expect("senha").to_owned();
+    app.saw_password(&phrase);
+    assert_eq!(phrase.split('-').count(), 6, "{phrase}");
+    assert_eq!(body["historico"], json!([phrase, senha]));
+
+    let (status, kind, body) = post_json(vec![("tamanho", "3")], "application/json").await;
+    assert_eq!((status, kind.as_str()), (422, "application/json"), "{body}");
+    let body: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(body["error"]["code"], "invalid_length");
+    assert_eq!(
+        body["error"]["message"],
+        "O campo Tamanho da senha deve ser um número inteiro entre 4 e 128."
+    );
+
+    // A browser's own post (HTML first) still gets the page.
+    let (status, kind, body) = post_json(
+        vec![("tamanho", "12")],
+        "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(kind.starts_with("text/html"), "{kind}");
+    secret(&app, &body);
 }

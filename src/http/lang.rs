@@ -1,11 +1,15 @@
-//! Language negotiation: pt-BR by default, English when `Accept-Language` prefers it.
+//! Language negotiation: `?lang=` first, then the page's language cookie, then `Accept-Language`; pt-BR by
+//! default.
 
 use axum::extract::FromRequestParts;
-use axum::http::HeaderMap;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
 use std::convert::Infallible;
 
 use crate::generator::Language;
+
+/// The cookie that keeps the page's language choice.
+pub const LANG_COOKIE: &str = "giropops-idioma";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
@@ -51,11 +55,35 @@ impl Lang {
         query
             .split('&')
             .filter_map(|pair| pair.strip_prefix("lang="))
-            .find_map(|value| match value {
-                "en" => Some(Lang::En),
-                "pt" | "pt-BR" => Some(Lang::Pt),
-                _ => None,
-            })
+            .find_map(Lang::from_value)
+    }
+
+    /// The language the page's switch chose, from the cookie `GET /?lang=` set.
+    pub fn from_cookie(headers: &HeaderMap) -> Option<Self> {
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().strip_prefix(LANG_COOKIE)?.strip_prefix('='))
+            .find_map(Lang::from_value)
+    }
+
+    fn from_value(value: &str) -> Option<Self> {
+        match value {
+            "en" => Some(Lang::En),
+            "pt" | "pt-BR" => Some(Lang::Pt),
+            _ => None,
+        }
+    }
+
+    /// The cookie that remembers a language chosen by `?lang=` across links (a preference, not a secret: a
+    /// year, readable by no script).
+    pub fn cookie(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            Lang::Pt => "giropops-idioma=pt; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax",
+            Lang::En => "giropops-idioma=en; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax",
+        })
     }
 
     /// The value of `?lang=` that selects this language.
@@ -90,6 +118,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
             .uri
             .query()
             .and_then(Lang::from_query)
+            .or_else(|| Lang::from_cookie(&parts.headers))
             .unwrap_or_else(|| Lang::from_headers(&parts.headers)))
     }
 }
@@ -116,5 +145,34 @@ mod tests {
         assert_eq!(Lang::from_query("x=1&lang=pt"), Some(Lang::Pt));
         assert_eq!(Lang::from_query("lang=fr"), None);
         assert_eq!(Lang::from_query("language=en"), None);
+    }
+
+    #[test]
+    fn cookie_choice() {
+        let mut h = HeaderMap::new();
+        assert_eq!(Lang::from_cookie(&h), None);
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; giropops-idioma=en"),
+        );
+        assert_eq!(Lang::from_cookie(&h), Some(Lang::En));
+        let mut h = HeaderMap::new();
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("giropops-idiomas=en; giropops-idioma=fr"),
+        );
+        assert_eq!(Lang::from_cookie(&h), None);
+        for lang in [Lang::Pt, Lang::En] {
+            let set = lang.cookie();
+            let pair = set
+                .to_str()
+                .unwrap_or_default()
+                .split(';')
+                .next()
+                .unwrap_or_default();
+            let mut h = HeaderMap::new();
+            h.append(header::COOKIE, HeaderValue::from_str(pair).unwrap());
+            assert_eq!(Lang::from_cookie(&h), Some(lang), "{pair}");
+        }
     }
 }

@@ -11,9 +11,18 @@ pub struct Texts {
     pub punctuation: &'static str,
     pub generate: &'static str,
     pub generated: &'static str,
+    /// The show toggle's fixed name (its state is `aria-pressed`) and the copy button's; history buttons add
+    /// their position ("Mostrar senha 3").
     pub show: &'static str,
-    pub hide: &'static str,
     pub copy: &'static str,
+    /// The same two buttons beside a new passphrase.
+    pub show_phrase: &'static str,
+    pub copy_phrase: &'static str,
+    /// `<meta name="description">`.
+    pub description: &'static str,
+    /// What the live region says when a new secret is on the page (never the secret itself).
+    pub new_password: &'static str,
+    pub new_phrase: &'static str,
     pub copied: &'static str,
     pub copy_failed: &'static str,
     pub history_title: &'static str,
@@ -79,8 +88,13 @@ pub const PT: Texts = Texts {
     generate: "Gerar",
     generated: "Senha gerada:",
     show: "Mostrar senha",
-    hide: "Esconder senha",
     copy: "Copiar senha",
+    show_phrase: "Mostrar frase secreta",
+    copy_phrase: "Copiar frase secreta",
+    description: "Gere senhas e frases secretas fortes com o gerador criptográfico do sistema operacional; \
+        funciona também sem JavaScript.",
+    new_password: "Nova senha gerada.",
+    new_phrase: "Nova frase secreta gerada.",
     copied: "Copiado para a área de transferência.",
     copy_failed: "Não foi possível copiar automaticamente: a senha está selecionada, copie com Ctrl+C.",
     history_title: "Últimas senhas criadas",
@@ -146,8 +160,13 @@ pub const EN: Texts = Texts {
     generate: "Generate",
     generated: "Generated password:",
     show: "Show password",
-    hide: "Hide password",
     copy: "Copy password",
+    show_phrase: "Show passphrase",
+    copy_phrase: "Copy passphrase",
+    description: "Generate strong passwords and passphrases with the operating system's cryptographic \
+        generator; works without JavaScript too.",
+    new_password: "New password generated.",
+    new_phrase: "New passphrase generated.",
     copied: "Copied to the clipboard.",
     copy_failed: "Could not copy automatically: the password is selected, copy it with Ctrl+C.",
     history_title: "Latest passwords",
@@ -203,6 +222,33 @@ pub const EN: Texts = Texts {
     strong: "strong",
     very_strong: "very strong",
 };
+
+impl Texts {
+    /// How the page labels a form field (`tamanho` → "Tamanho da senha"), for the messages the page shows;
+    /// `None` for a field the page does not show (`modo`) or does not know.
+    pub fn field_label(&self, field: &str) -> Option<&'static str> {
+        let label = match field {
+            "tamanho" => self.length,
+            "incluir_numeros" => self.digits,
+            "incluir_caracteres_especiais" => self.punctuation,
+            "letras" => self.letters,
+            "min_minusculas" => self.min_lowercase,
+            "min_maiusculas" => self.min_uppercase,
+            "min_numeros" => self.min_digits,
+            "min_especiais" => self.min_symbols,
+            "excluir_parecidos" => self.exclude_ambiguous,
+            "excluir" => self.exclude,
+            "simbolos" => self.symbol_set,
+            "palavras" => self.words,
+            "separador" => self.separator,
+            "capitalizar" => self.capitalize,
+            "incluir_numero" => self.include_number,
+            "idioma" => self.phrase_language,
+            _ => return None,
+        };
+        Some(label.trim_end_matches(':'))
+    }
+}
 
 /// The page's texts in `lang`.
 pub fn texts(lang: Lang) -> &'static Texts {

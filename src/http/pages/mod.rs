@@ -5,13 +5,17 @@ mod view;
 
 pub use assets::asset;
 
+use axum::Json;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::AppState;
 use super::body::read_form;
 use super::error::ApiError;
+use super::i18n::page::texts;
 use super::input::form::{OptionsForm, PageRequest, PhraseForm, parse_page_form};
 use super::lang::Lang;
 use super::visitor::{Caller, require_same_origin};
@@ -33,7 +37,8 @@ fn phrase_tab_requested(uri: &Uri) -> bool {
     responses((status = 200, description = "HTML page", content_type = "text/html",
         headers(("Set-Cookie" = String, description = "HISTORY_SCOPE=private, to a browser without one: the history \
             cookie `giropops-historico` (`__Host-giropops-historico` with `Secure` over HTTPS), 256 random bits in hex, \
-            `HttpOnly; SameSite=Lax; Path=/`")))))]
+            `HttpOnly; SameSite=Lax; Path=/`; with `?lang=`, also `giropops-idioma` (`en` or `pt`, a year), which \
+            the page's later requests answer in")))))]
 pub async fn index(State(app): State<AppState>, lang: Lang, caller: Caller, uri: Uri) -> Response {
     let mut page = IndexPage::new(
         &app,
@@ -47,9 +52,34 @@ pub async fn index(State(app): State<AppState>, lang: Lang, caller: Caller, uri:
     page.phrase_tab = phrase_tab_requested(&uri);
     let mut response = page.into_response_with(StatusCode::OK);
     if let Some(cookie) = caller.issue_cookie() {
-        response.headers_mut().insert(header::SET_COOKIE, cookie);
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    // The language switch (`?lang=`) is remembered for the next links, which do not all carry it.
+    if let Some(chosen) = uri.query().and_then(Lang::from_query) {
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, chosen.cookie());
     }
     response
+}
+
+/// The answer to the page's own script, which posts the form with `Accept: application/json` to generate in
+/// place: the secret, and the caller's history as the page lists it (absent when the page shows none).
+#[derive(Serialize, ToSchema)]
+pub struct InPlaceResult {
+    #[schema(example = "q7#Vd2!mPz0a")]
+    pub senha: String,
+    pub historico: Option<Vec<String>>,
+}
+
+/// The page's script asks for JSON (`Accept: application/json` without `text/html`); a browser's own form post
+/// and every other client get the page.
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("application/json") && !v.contains("text/html"))
 }
 
 /// Form post: generates, records, and renders the page with the secret; bad input re-renders with a message.
@@ -58,10 +88,14 @@ pub async fn index(State(app): State<AppState>, lang: Lang, caller: Caller, uri:
         description = "Fields `tamanho` (4–128), `incluir_numeros=on`, `incluir_caracteres_especiais=on`; \
             the options panel's fields (any set → the v1 policy; `site` or `regras` → those rules, as in API v1); `modo=frase` with the passphrase fields"),
     responses(
-        (status = 200, description = "HTML page with the generated secret", content_type = "text/html"),
-        (status = 413, description = "Body over 16 KiB", content_type = "text/html"),
-        (status = 415, description = "Not a form post", content_type = "text/html"),
-        (status = 422, description = "Invalid field or impossible policy; the page shows the message", content_type = "text/html"),
+        (status = 200, description = "HTML page with the generated secret; with `Accept: application/json` (the \
+            page's script, generating in place), the secret and the history as JSON",
+            content((String = "text/html"), (InPlaceResult = "application/json"))),
+        (status = 413, description = "Body over 16 KiB", content((String = "text/html"), (super::error::ErrorBody = "application/json"))),
+        (status = 415, description = "Not a form post", content((String = "text/html"), (super::error::ErrorBody = "application/json"))),
+        (status = 422, description = "Invalid field or impossible policy; the page shows the message (JSON: the \
+            error shape, the field named as the page labels it)",
+            content((String = "text/html"), (super::error::ErrorBody = "application/json"))),
     ))]
 pub async fn generate(
     State(app): State<AppState>,
@@ -70,12 +104,15 @@ pub async fn generate(
     request: Request,
 ) -> Response {
     let visitor = &caller.visitor;
+    let json = wants_json(request.headers());
     let pairs = match read_form(request).await {
         Ok(pairs) => pairs,
+        Err(e) if json => return labelled(e, lang).into_response_in(lang),
         Err(e) => return error_page(&app, lang, visitor, e, false).await,
     };
     let parsed = match parse_page_form(&pairs) {
         Ok(parsed) => parsed,
+        Err(e) if json => return labelled(e, lang).into_response_in(lang),
         Err(e) => {
             let phrase = pairs.iter().any(|(n, v)| n == "modo" && v == "frase");
             return error_page(&app, lang, visitor, e, phrase).await;
@@ -125,13 +162,23 @@ pub async fn generate(
             (result, page)
         }
     };
+    if json {
+        return match result {
+            Ok(senha) => Json(InPlaceResult {
+                senha,
+                historico: page.history_for_script(),
+            })
+            .into_response(),
+            Err(e) => labelled(e, lang).into_response_in(lang),
+        };
+    }
     let status = match result {
         Ok(secret) => {
             page.password = Some(secret);
             StatusCode::OK
         }
         Err(e) => {
-            page.error = Some(e.message(lang));
+            page.error = Some(labelled(e.clone(), lang).message(lang));
             e.status()
         }
     };
@@ -156,8 +203,32 @@ async fn error_page(
     )
     .await;
     page.phrase_tab = phrase_tab;
-    page.error = Some(e.message(lang));
+    page.error = Some(labelled(e.clone(), lang).message(lang));
     page.into_response_with(e.status())
+}
+
+/// `e` as the page words it: a field named as the page labels it ("Tamanho da senha"), not by its wire name.
+fn labelled(e: ApiError, lang: Lang) -> ApiError {
+    let t = texts(lang);
+    let label = |field: &'static str| t.field_label(field).unwrap_or(field);
+    match e {
+        ApiError::InvalidLength { field, min, max } => ApiError::InvalidLength {
+            field: label(field),
+            min,
+            max,
+        },
+        ApiError::InvalidInteger { field, min, max } => ApiError::InvalidInteger {
+            field: label(field),
+            min,
+            max,
+        },
+        ApiError::InvalidFlag(field) => ApiError::InvalidFlag(label(field)),
+        ApiError::InvalidString(field) => ApiError::InvalidString(label(field)),
+        ApiError::InvalidLanguage(field) => ApiError::InvalidLanguage(label(field)),
+        ApiError::InvalidFormField(field) => ApiError::InvalidFormField(label(field)),
+        ApiError::DuplicateFormField(field) => ApiError::DuplicateFormField(label(field)),
+        other => other,
+    }
 }
 
 /// The page's "Limpar histórico" button: a plain form post (works without JavaScript) answered with the page

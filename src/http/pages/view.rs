@@ -10,12 +10,10 @@ use super::super::i18n::page::{Texts, texts};
 use super::super::input::form::{FormRequest, Letters, OptionsForm, PhraseForm};
 use super::super::lang::Lang;
 use crate::generator::entropy::{Strength, rounded};
-use crate::generator::{AMBIGUOUS, SAFE_SYMBOLS};
+use crate::generator::{AMBIGUOUS, MAX_LENGTH, MIN_LENGTH, SAFE_SYMBOLS};
 use crate::service::Visitor;
 
-/// The page's length control (8–64, default 16); `POST /` itself accepts 4–128 like the API.
-const CONTROL_MIN: i64 = 8;
-const CONTROL_MAX: i64 = 64;
+/// The page's length default; its number field and slider offer exactly what `POST /` accepts (4–128).
 const CONTROL_DEFAULT: i64 = 16;
 
 /// The form as a first visit shows it.
@@ -36,6 +34,9 @@ pub struct IndexPage {
     /// The passphrase tab is the one shown.
     pub phrase_tab: bool,
     length: i64,
+    /// The length field's range: the server's own bounds.
+    length_min: usize,
+    length_max: usize,
     digits: bool,
     punctuation: bool,
     /// The options panel as posted (re-rendered as typed), and whether it starts open.
@@ -58,6 +59,9 @@ pub struct IndexPage {
     history_unavailable: bool,
     /// A private list the caller may empty (the "Limpar histórico" form); never in the shared scope.
     history_clearable: bool,
+    /// The form is rendered for a private list even when it is empty, hidden: the page's script shows it once a
+    /// secret generated in place fills the list.
+    history_clearable_scope: bool,
 }
 
 /// The options panel's inputs as the page re-renders them.
@@ -157,11 +161,7 @@ impl IndexPage {
             Err(_) => (Vec::new(), true),
         };
         let t = texts(lang);
-        // The slider shows 8–64; the meter describes what the form will post, i.e. the clamped length.
-        let length = form.length.clamp(CONTROL_MIN, CONTROL_MAX);
-        let shown = FormRequest { length, ..form };
-        let mut options = options.clone();
-        options.rules_length = options.rules_length.map(|_| length);
+        let length = form.length;
         let page_words = lang.passphrase_language();
         let phrase_bits = phrase.policy(page_words).ok().map(|p| p.entropy_bits());
         Self {
@@ -171,11 +171,13 @@ impl IndexPage {
             version: env!("CARGO_PKG_VERSION"),
             phrase_tab: false,
             length,
+            length_min: MIN_LENGTH,
+            length_max: MAX_LENGTH,
             digits: form.digits,
             punctuation: form.punctuation,
-            options: OptionsView::from(&options),
+            options: OptionsView::from(options),
             options_open: options.is_set(),
-            password_meter: MeterView::new(password_bits(shown, &options), lang, t),
+            password_meter: MeterView::new(password_bits(form, options), lang, t),
             phrase_meter: MeterView::new(phrase_bits, lang, t),
             phrase_language: phrase.language_or(page_words).tag(),
             phrase,
@@ -190,8 +192,41 @@ impl IndexPage {
             error: None,
             history_enabled: app.service().history_enabled(),
             history_clearable: matches!(visitor, Visitor::Private(_)) && !history.is_empty(),
+            history_clearable_scope: matches!(visitor, Visitor::Private(_)),
             history,
             history_unavailable,
+        }
+    }
+
+    /// The history as the page's script lists it after generating in place: `None` when the page shows no
+    /// list (history off or unreachable).
+    pub fn history_for_script(self) -> Option<Vec<String>> {
+        (self.history_enabled && !self.history_unavailable).then_some(self.history)
+    }
+
+    /// The result's show and copy buttons: "senha" or "frase secreta" by the tab.
+    fn show_label(&self) -> &'static str {
+        if self.phrase_tab {
+            self.t.show_phrase
+        } else {
+            self.t.show
+        }
+    }
+
+    fn copy_label(&self) -> &'static str {
+        if self.phrase_tab {
+            self.t.copy_phrase
+        } else {
+            self.t.copy
+        }
+    }
+
+    /// What the live region says once a new secret is on the page.
+    fn announcement(&self) -> &'static str {
+        if self.phrase_tab {
+            self.t.new_phrase
+        } else {
+            self.t.new_password
         }
     }
 
