@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use axum::extract::Path;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use ring::digest;
 
@@ -13,32 +13,56 @@ use super::super::error::ApiError;
 use super::super::lang::Lang;
 use crate::generator::rules::sites;
 
-struct Asset {
-    body: &'static [u8],
+/// One file of `assets/` as build.rs prepared it: the page links to `name` (a hash of the content), the plain
+/// `file` name still answers (older pages, hand-written links) with a day of caching.
+struct BuiltAsset {
+    file: &'static str,
+    name: &'static str,
     content_type: &'static str,
+    body: &'static [u8],
+    /// Absent when gzip would not save bytes.
+    gzip: Option<&'static [u8]>,
 }
 
-fn asset_named(name: &str) -> Option<Asset> {
-    let (body, content_type): (&'static [u8], _) = match name {
-        "app.css" => (
-            include_bytes!("../../../assets/app.css"),
-            "text/css; charset=utf-8",
-        ),
-        "app.js" => (
-            include_bytes!("../../../assets/app.js"),
-            "text/javascript; charset=utf-8",
-        ),
-        "favicon.svg" => (
-            include_bytes!("../../../assets/favicon.svg"),
-            "image/svg+xml",
-        ),
-        "pattern.svg" => (
-            include_bytes!("../../../assets/pattern.svg"),
-            "image/svg+xml",
-        ),
-        _ => return None,
-    };
-    Some(Asset { body, content_type })
+include!(concat!(env!("OUT_DIR"), "/assets.rs"));
+
+/// Cached for a year and never revalidated: a new content is a new name.
+const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
+const ONE_DAY: HeaderValue = HeaderValue::from_static("public, max-age=86400");
+
+/// `/assets/<hashed name>` of a file of `assets/` (`app.css`, `app.js`, `favicon.svg`), for the page.
+pub fn asset_url(file: &str) -> &'static str {
+    static URLS: OnceLock<Vec<(&'static str, String)>> = OnceLock::new();
+    let urls = URLS.get_or_init(|| {
+        BUILT
+            .iter()
+            .map(|a| (a.file, format!("/assets/{}", a.name)))
+            .collect()
+    });
+    urls.iter()
+        .find(|(f, _)| *f == file)
+        .map_or("/assets/missing", |(_, url)| url.as_str())
+}
+
+/// Whether `Accept-Encoding` accepts gzip: named with a non-zero weight (`gzip;q=0` refuses it). `*` is not
+/// taken as gzip: browsers always name it.
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let refused = parts.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip")) && !refused
+        })
 }
 
 /// The site table the page's script fetches: `{"domain": "rules", …}`, sorted, built once from the table
@@ -83,36 +107,50 @@ pub fn site_table_url() -> &'static str {
 }
 
 /// `GET /assets/{name}`.
-pub async fn asset(Path(name): Path<String>, lang: Lang) -> Response {
+pub async fn asset(Path(name): Path<String>, lang: Lang, headers: HeaderMap) -> Response {
     let table = site_table();
     if name == table.name {
-        let mut response = table.body.as_slice().into_response();
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
+        return with_headers(
+            table.body.as_slice().into_response(),
+            "application/json",
+            IMMUTABLE,
         );
-        // The name is the content's hash: a new table is a new URL.
-        headers.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("public, max-age=31536000, immutable"),
-        );
-        return response;
     }
-    let Some(asset) = asset_named(&name) else {
+    let Some((asset, hashed)) = BUILT.iter().find_map(|a| {
+        (a.name == name)
+            .then_some((a, true))
+            .or((a.file == name).then_some((a, false)))
+    }) else {
         return ApiError::NotFound.into_response_in(lang);
     };
-    let mut response = asset.body.into_response();
+    let cache = if hashed { IMMUTABLE } else { ONE_DAY };
+    let mut response = match asset.gzip.filter(|_| accepts_gzip(&headers)) {
+        Some(gzip) => {
+            let mut response = with_headers(gzip.into_response(), asset.content_type, cache);
+            response
+                .headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            response
+        }
+        None => with_headers(asset.body.into_response(), asset.content_type, cache),
+    };
+    // Caches must keep the two bodies apart.
+    if asset.gzip.is_some() {
+        response
+            .headers_mut()
+            .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    response
+}
+
+fn with_headers(
+    mut response: Response,
+    content_type: &'static str,
+    cache: HeaderValue,
+) -> Response {
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(asset.content_type),
-    );
-    // URLs carry `?v=<version>`, so a day of caching never serves a stale asset after an upgrade.
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=86400"),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, cache);
     response
 }
 
@@ -121,11 +159,61 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_asset_is_served() {
-        for name in ["app.css", "app.js", "favicon.svg", "pattern.svg"] {
-            assert!(asset_named(name).is_some(), "{name}");
+    fn every_file_is_built_with_a_content_name_and_a_smaller_gzip() {
+        let files: Vec<&str> = BUILT.iter().map(|a| a.file).collect();
+        assert_eq!(files, ["favicon.svg", "pattern.svg", "app.css", "app.js"]);
+        for a in &BUILT {
+            let (stem, ext) = a.file.rsplit_once('.').unwrap();
+            let hash = a.name.strip_prefix(&format!("{stem}.")).unwrap();
+            let hash = hash.strip_suffix(&format!(".{ext}")).unwrap();
+            assert!(
+                hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{}",
+                a.name
+            );
+            assert_eq!(asset_url(a.file), format!("/assets/{}", a.name));
+            let gzip = a.gzip.expect("every file shrinks");
+            assert!(gzip.len() < a.body.len());
+            let mut plain = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(gzip), &mut plain)
+                .unwrap();
+            assert_eq!(plain, a.body, "{}", a.name);
         }
-        assert!(asset_named("../Cargo.toml").is_none());
+        // The stylesheet names the pattern by its hashed name.
+        let css = std::str::from_utf8(BUILT[2].body).unwrap();
+        assert!(css.contains(&format!("/assets/{}", BUILT[1].name)));
+        assert!(!css.contains("/assets/pattern.svg\""));
+        assert_eq!(asset_url("nothing.js"), "/assets/missing");
+    }
+
+    #[test]
+    fn gzip_only_when_accepted() {
+        let h = |v: &str| {
+            let mut m = HeaderMap::new();
+            m.insert(header::ACCEPT_ENCODING, HeaderValue::from_str(v).unwrap());
+            m
+        };
+        for yes in [
+            "gzip",
+            "gzip, deflate, br, zstd",
+            "br;q=1.0, gzip;q=0.8",
+            "GZIP",
+            "x-gzip",
+        ] {
+            assert!(accepts_gzip(&h(yes)), "{yes}");
+        }
+        for no in [
+            "",
+            "br",
+            "identity",
+            "gzip;q=0",
+            "gzip; q=0.0, br",
+            "*",
+            "gzipx",
+        ] {
+            assert!(!accepts_gzip(&h(no)), "{no}");
+        }
+        assert!(!accepts_gzip(&HeaderMap::new()));
     }
 
     #[test]

@@ -30,7 +30,9 @@ pub struct IndexPage {
     /// `?lang=` of this page, kept by the forms, the tabs and the refresh link.
     lang_query: &'static str,
     t: &'static Texts,
-    version: &'static str,
+    css_url: &'static str,
+    js_url: &'static str,
+    icon_url: &'static str,
     /// The passphrase tab is the one shown.
     pub phrase_tab: bool,
     length: i64,
@@ -168,7 +170,9 @@ impl IndexPage {
             lang: lang.html_tag(),
             lang_query: lang.query_value(),
             t,
-            version: env!("CARGO_PKG_VERSION"),
+            css_url: super::assets::asset_url("app.css"),
+            js_url: super::assets::asset_url("app.js"),
+            icon_url: super::assets::asset_url("favicon.svg"),
             phrase_tab: false,
             length,
             length_min: MIN_LENGTH,
