@@ -8,14 +8,16 @@
 #   3. prints instructions per request in total and by component (inclusive counts of the functions that
 #      start each piece of work), and writes them to bench/results/instructions-<date>-<store>-<route>.txt.
 # Usage: bench/instructions.sh [--binary PATH] [--route PATH] [--body JSON] [--store redis|memory] [--seconds N]
-#        [--requests N] [--out FILE] [--keep]
+#        [--requests N] [--out FILE] [--keep] [--private]
 # --body posts that JSON to the route instead of the route's usual body (e.g. the costliest v1 body).
+# --private measures a returning browser in the private history scope (HISTORY_SCOPE=private, one history
+#   cookie sent with every request): compare with the same run without it for the cost of the key derivation and sealing.
 # Without --binary it builds the symbolized release binary (bench/build-prof.sh); a given one needs its symbols.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 
-binary= route=/api/gerar-senha custom_body= store=redis seconds=10 requests=1000000 out= keep=
+binary= route=/api/gerar-senha custom_body= store=redis seconds=10 requests=1000000 out= keep= private=
 while (($#)); do
   case $1 in
     --binary) binary=$2; shift 2 ;;
@@ -26,6 +28,7 @@ while (($#)); do
     --requests) requests=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --keep) keep=1; shift ;;
+    --private) private=1; shift ;;
     -h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "instructions: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -36,6 +39,11 @@ done
 
 [[ -n $binary ]] || binary=$(bash bench/build-prof.sh | tail -1)
 
+if [[ -n $private ]]; then
+  export BENCH_HISTORY_SCOPE=private
+  BENCH_COOKIE="giropops-historico=$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
+  export BENCH_COOKIE
+fi
 source bench/lib.sh
 [[ -z $custom_body ]] || { method=POST body=$custom_body; }
 start_app "$store" "$binary" valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$tmp/callgrind.out"
@@ -46,10 +54,10 @@ callgrind_control --dump "$app" >/dev/null
 callgrind_control --instr=off "$app" >/dev/null
 dump=$(ls -t "$tmp"/callgrind.out* | head -1)
 
-[[ -n $out ]] || out=bench/results/instructions-$(date -u +%F)-${store}-$(echo "$route" | tr -c 'a-z0-9\n' '-' | sed 's/^-*//;s/-*$//').txt
+[[ -n $out ]] || out=bench/results/instructions-$(date -u +%F)-${store}-$(echo "$route" | tr -c 'a-z0-9\n' '-' | sed 's/^-*//;s/-*$//')${private:+-private}.txt
 mkdir -p "$(dirname "$out")"
 {
-  echo "# callgrind: $method $route${custom_body:+ (body $custom_body)}, store=$store, wrk -t1 -c32, $n requests counted, $(date -u +%FT%TZ)"
+  echo "# callgrind: $method $route${custom_body:+ (body $custom_body)}, store=$store${private:+, private scope with a history cookie}, wrk -t1 -c32, $n requests counted, $(date -u +%FT%TZ)"
   echo "# binary: $binary ($(stat -c %s "$binary") bytes)"
   python3 bench/callgrind_components.py --dump "$dump" --requests "$n"
 } | tee "$out"
