@@ -14,10 +14,21 @@
     window.setTimeout(function () { status.textContent = message; }, 30);
   }
 
+  // The new secret, revealed, moves to a textarea that wraps (an input cannot: a long passphrase would show
+  // in part); masked, the textarea is emptied again.
+  const revealed = document.getElementById('senha-revelada');
+  function reveal(input, show) {
+    if (!revealed || input.id !== 'senha-gerada') return false;
+    revealed.value = show ? input.value : '';
+    revealed.hidden = !show;
+    input.hidden = show;
+    return true;
+  }
+
   // The label stays fixed ("Mostrar senha"); the state is aria-pressed alone.
   function toggle(button, input) {
-    const show = input.type === 'password';
-    input.type = show ? 'text' : 'password';
+    const show = button.getAttribute('aria-pressed') !== 'true';
+    if (!reveal(input, show)) input.type = show ? 'text' : 'password';
     button.setAttribute('aria-pressed', String(show));
   }
 
@@ -61,6 +72,13 @@
   }
 
   document.addEventListener('click', function (event) {
+    const again = event.target.closest('button[data-regenerate]');
+    const form = document.querySelector('form.generator');
+    if (again && form) {
+      // The same form, posted again in place (the submit handler below).
+      if (form.requestSubmit) form.requestSubmit(); else form.submit();
+      return;
+    }
     const button = event.target.closest('button[data-toggle], button[data-copy]');
     if (!button) return;
     const input = document.getElementById(button.dataset.toggle || button.dataset.copy);
@@ -69,7 +87,7 @@
   });
 
   // Without JavaScript these buttons would do nothing: the page sends them hidden, shown here.
-  for (const button of document.querySelectorAll('button[data-toggle], button[data-copy]')) {
+  for (const button of document.querySelectorAll('button[data-toggle], button[data-copy], button[data-regenerate]')) {
     button.hidden = false;
     if (button.dataset.copy) {
       const note = document.createElement('span');
@@ -155,6 +173,36 @@
     error.hidden = !message;
   }
 
+  // Errors beside their field, as the server renders them without JavaScript: the field marked invalid and
+  // described by the message, focused, and the title prefixed.
+  const title = document.title.replace(texts.errorTitle || '\u0000', '');
+  function titled(error) { document.title = (error ? texts.errorTitle || '' : '') + title; }
+
+  function clearFieldErrors(form) {
+    for (const note of form.querySelectorAll('.field-error')) note.remove();
+    for (const field of form.querySelectorAll('[aria-invalid]')) {
+      field.removeAttribute('aria-invalid');
+      const rest = (field.getAttribute('aria-describedby') || '').split(' ')
+        .filter(function (id) { return id && id !== field.id + '-erro'; });
+      if (rest.length) field.setAttribute('aria-describedby', rest.join(' '));
+      else field.removeAttribute('aria-describedby');
+    }
+  }
+
+  function showFieldError(form, name, message) {
+    const field = name ? form.elements[name] : null;
+    if (!field || !field.id || typeof field.focus !== 'function') return false;
+    const details = field.closest('details');
+    if (details) details.open = true;
+    const note = element('p', { className: 'field-error', id: field.id + '-erro', textContent: message });
+    (field.closest('fieldset, .row') || field).after(note);
+    const described = (field.getAttribute('aria-describedby') || '').split(' ').filter(Boolean);
+    field.setAttribute('aria-describedby', [note.id].concat(described).join(' '));
+    field.setAttribute('aria-invalid', 'true');
+    field.focus();
+    return true;
+  }
+
   // Generate in place: the form's fields posted to its own URL (in the body, never in the URL), asking for JSON;
   // the answer is the secret and the history. Anything unexpected falls back to the plain form post.
   for (const form of document.querySelectorAll('form.generator')) {
@@ -173,12 +221,18 @@
         form.submit();
         return;
       }
+      clearFieldErrors(form);
       if (!response.ok || typeof data.senha !== 'string') {
-        showError(data.error && data.error.message ? data.error.message : '');
+        const message = data.error && data.error.message ? data.error.message : '';
+        const inline = showFieldError(form, data.campo, message);
+        showError(inline ? '' : message);
+        titled(!!message);
         if (!data.error) form.submit();
         return;
       }
       showError('');
+      titled(false);
+      reveal(secret, false);
       secret.type = 'password';
       secret.value = data.senha;
       const toggle = result.querySelector('button[data-toggle]');

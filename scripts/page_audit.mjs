@@ -74,7 +74,7 @@ async function generated(page, formId) {
   await page.click(`#${formId} button[type=submit]`);
   await page.waitForFunction((previous) => {
     const value = document.getElementById('senha-gerada').value;
-    const error = document.querySelector('.card > p.error:not([hidden])');
+    const error = document.querySelector('.card > p.error:not([hidden]), .field-error');
     return (value && value !== previous) || (error && error.textContent);
   }, { timeout: 10000 }, before);
 }
@@ -127,10 +127,18 @@ async function runAxe(port, theme) {
     await page.evaluate(() => { document.getElementById('min_numeros').value = '99'; });
     await generated(page, 'form-senha');
     await checkAxe(page, at('options error in place'));
+    await page.evaluate(() => {
+      document.getElementById('min_numeros').value = '';
+      document.getElementById('regras').value = 'required: nada';
+    });
+    await generated(page, 'form-senha');
+    await checkAxe(page, at('field error in place'));
     await page.goto(`${base}/?lang=${lang}&modo=frase`, { waitUntil: 'load' });
     await checkAxe(page, at('passphrase tab'));
     await generated(page, 'form-frase');
     await checkAxe(page, at('passphrase result'));
+    await page.click('button[data-toggle=senha-gerada]');
+    await checkAxe(page, at('passphrase shown'));
   }
   await page.screenshot({ path: path.join(outDir, `axe-${theme}-last.png`), fullPage: true });
   await browser.disconnect();

@@ -329,10 +329,15 @@ async fn bad_form_input_re_renders_the_page_with_the_message() {
         );
         let page = response.text().await.unwrap();
         assert!(page.contains(message), "{body}: page lacks the message");
+        // Beside the field at fault (marked, described by it, focused), or in the general alert.
         assert!(
-            page.contains("role=\"alert\""),
-            "{body}: message not announced"
+            page.contains("role=\"alert\"")
+                || (page
+                    .contains("aria-invalid=\"true\" aria-describedby=\"tamanho-erro\" autofocus")
+                    && page.contains("<p class=\"field-error\" id=\"tamanho-erro\">")),
+            "{body}: message not tied to its field nor announced"
         );
+        assert!(page.contains("<title>Erro: "), "{body}: title not prefixed");
         assert!(
             page.contains("name=\"tamanho\""),
             "{body}: the form is gone"
@@ -347,4 +352,74 @@ async fn bad_form_input_re_renders_the_page_with_the_message() {
         .await
         .unwrap();
     assert_eq!(response.status(), 415);
+}
+
+#[tokio::test]
+async fn a_refused_form_keeps_what_was_typed_and_names_the_field_in_place() {
+    let app = App::start(&[]);
+    let post = |body: &'static str, accept: &'static str| {
+        app.client
+            .post(app.url("/"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", accept)
+            .body(body)
+            .send()
+    };
+    // Without JavaScript: the page as typed, the message beside the field, which gets the focus.
+    let page = post(
+        "tamanho=3&incluir_numeros=on&excluir=abc&min_numeros=2",
+        "text/html",
+    )
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    for typed in [
+        "id=\"tamanho\" name=\"tamanho\" min=\"4\" max=\"128\" inputmode=\"numeric\" required value=\"3\" aria-invalid=\"true\"",
+        "value=\"abc\"",
+        "placeholder=\"1\" value=\"2\"",
+        "<details class=\"options\" id=\"opcoes\" open>",
+    ] {
+        assert!(page.contains(typed), "{typed} not kept");
+    }
+    assert!(!page.contains(
+        "id=\"incluir_caracteres_especiais\" name=\"incluir_caracteres_especiais\" checked"
+    ));
+    assert!(
+        !page.contains("role=\"alert\""),
+        "the field's message is not repeated above"
+    );
+    // The passphrase tab's separator, beside its field.
+    let page = post("modo=frase&palavras=9&separador=ab", "text/html")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(
+        "value=\"ab\" aria-invalid=\"true\" aria-describedby=\"separador-erro\" autofocus"
+    ));
+    assert!(page.contains("<p class=\"field-error\" id=\"separador-erro\">"));
+    assert!(page.contains("value=\"9\""));
+    // In place (the page's script): the field's name with the error shape; a conflict names none.
+    let body: serde_json::Value = post("tamanho=3", "application/json")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["campo"], "tamanho");
+    assert_eq!(body["error"]["code"], "invalid_length");
+    let body: serde_json::Value = post(
+        "tamanho=8&incluir_numeros=on&min_numeros=5&incluir_caracteres_especiais=on&min_especiais=5",
+        "application/json",
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(body["error"]["code"], "minimums_exceed_length");
+    assert!(body.get("campo").is_none());
 }

@@ -140,7 +140,12 @@ async fn csp_violations(client: &Client) -> Vec<Value> {
 /// The app on the embedded store, a browser whose `Accept-Language` is `language`, on the page, watching for CSP
 /// violations.
 async fn open_page(language: &str) -> (App, ChromeDriver, Client) {
-    let app = App::start(&[]);
+    open_page_with(language, &[]).await
+}
+
+/// [`open_page`] with settings for the app.
+async fn open_page_with(language: &str, env: &[(&str, &str)]) -> (App, ChromeDriver, Client) {
+    let app = App::start(env);
     let driver = ChromeDriver::start();
     let client = driver.session(language).await;
     client.goto(&app.base).await.unwrap();
@@ -312,7 +317,12 @@ async fn the_page_generates_shows_copies_and_lists_a_password() {
         .await
         .unwrap();
     toggle.click().await.unwrap();
-    assert_eq!(field.attr("type").await.unwrap().as_deref(), Some("text"));
+    // Shown, the secret moves to a textarea that wraps (the masked input stays, hidden).
+    assert_eq!(
+        prop(&client, "#senha-revelada", "value").await,
+        field.prop("value").await.unwrap().unwrap_or_default()
+    );
+    assert_eq!(prop(&client, "#senha-gerada", "hidden").await, "true");
     assert_eq!(
         toggle.attr("aria-pressed").await.unwrap().as_deref(),
         Some("true")
@@ -326,6 +336,8 @@ async fn the_page_generates_shows_copies_and_lists_a_password() {
         field.attr("type").await.unwrap().as_deref(),
         Some("password")
     );
+    assert_eq!(prop(&client, "#senha-revelada", "value").await, "");
+    assert_eq!(prop(&client, "#senha-gerada", "hidden").await, "false");
 
     // Copy: the status message is announced, and pasting gives the password back.
     client
@@ -1103,10 +1115,12 @@ async fn active_element(client: &Client) -> String {
 }
 
 /// Keyboard only: Tab from the top reaches the length field before Generate, Enter generates, the focus lands on
-/// the new password and the live region says a password was generated (not what it is).
+/// the new password and the live region says a password was generated (not what it is); then show, copy (its
+/// confirmation), regenerate, and Tab on to "Limpar histórico", which empties the list.
 #[tokio::test]
 async fn a_keyboard_user_generates_and_lands_on_the_result() {
-    let (app, driver, client) = open_page("pt-BR,pt").await;
+    // The private scope: the visitor's own list, which "Limpar histórico" empties.
+    let (app, driver, client) = open_page_with("pt-BR,pt", &[("HISTORY_SCOPE", "private")]).await;
     let mut order = Vec::new();
     for _ in 0..30 {
         press(&client, Key::Tab).await;
@@ -1155,13 +1169,89 @@ async fn a_keyboard_user_generates_and_lands_on_the_result() {
         .await
         .unwrap();
     assert_eq!(toggle, "senha-gerada");
+    // Shown, the secret is whole in a textarea that wraps; hidden again, the textarea is emptied.
+    press(&client, Key::Enter).await;
+    assert_eq!(prop(&client, "#senha-revelada", "value").await, senha);
+    assert_eq!(prop(&client, "#senha-revelada", "hidden").await, "false");
+    press(&client, Key::Enter).await;
+    assert_eq!(prop(&client, "#senha-revelada", "value").await, "");
+    // Copy, right beside it: its confirmation appears beside the button.
+    press(&client, Key::Tab).await;
+    assert_eq!(
+        client
+            .execute("return document.activeElement.dataset.copy || '';", vec![])
+            .await
+            .unwrap(),
+        "senha-gerada"
+    );
+    press(&client, Key::Enter).await;
+    wait_for_async("the copy confirmation", Duration::from_secs(10), || async {
+        prop(&client, &copy_note("senha-gerada"), "textContent")
+            .await
+            .contains("Copiado")
+    })
+    .await;
+    // Regenerate: the same form again, in place; the focus back on the new secret.
+    press(&client, Key::Tab).await;
+    assert_eq!(
+        client
+            .execute(
+                "return document.activeElement.hasAttribute('data-regenerate');",
+                vec![]
+            )
+            .await
+            .unwrap(),
+        json!(true)
+    );
+    press(&client, Key::Enter).await;
+    let again = new_result(&client)
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    app.saw_password(&again);
+    assert_ne!(again, senha);
+    assert_eq!(again.len(), 16);
+    assert_eq!(active_element(&client).await, "senha-gerada");
+    // On to "Limpar histórico" by Tab alone, and Enter: the page comes back with the list empty.
+    let mut reached = false;
+    for _ in 0..40 {
+        press(&client, Key::Tab).await;
+        let on_clear = client
+            .execute(
+                "return document.activeElement.matches('#limpar-historico button');",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if on_clear == json!(true) {
+            reached = true;
+            break;
+        }
+    }
+    assert!(reached, "the clear button is reachable by Tab");
+    press(&client, Key::Enter).await;
+    wait_for_async("the emptied history", Duration::from_secs(10), || async {
+        client
+            .execute(
+                "const l = document.querySelector('#historico ol.history'); \
+                 const e = document.getElementById('historico-vazio'); \
+                 return !!l && l.children.length === 0 && !!e && !e.hidden;",
+                vec![],
+            )
+            .await
+            .unwrap()
+            == json!(true)
+    })
+    .await;
     assert_clean(&driver, &client).await;
     client.close().await.unwrap();
 }
 
-/// At 320 CSS pixels (a phone, or 400% zoom at 1280) nothing scrolls sideways, in both themes and every state
-/// reachable without typing errors: default, options open, a result with a history, the passphrase tab.
-/// Screenshots under target/browser/.
+/// At 320 CSS pixels (a phone, or 400% zoom at 1280) nothing scrolls sideways, in both themes and every state:
+/// default, options open, an error beside its field, a result with a history shown, the passphrase tab and a
+/// ten-word passphrase shown whole. Screenshots under target/browser/ (320 per state, 390 and 1280 at the end).
 #[tokio::test]
 async fn no_horizontal_scroll_at_320_px_in_either_theme() {
     let app = App::start(&[]);
@@ -1188,9 +1278,74 @@ async fn no_horizontal_scroll_at_320_px_in_either_theme() {
             .await
             .unwrap();
         assert!(width.as_u64().is_some_and(|w| w <= 320), "viewport {width}");
-        for state in ["default", "options", "result", "phrase"] {
+        for state in [
+            "default",
+            "options",
+            "error",
+            "result",
+            "phrase",
+            "phrase-result",
+        ] {
             match state {
                 "options" => click(&client, "#opcoes summary").await,
+                "error" => {
+                    // Rules that do not parse: the message beside the rules field, which gets the focus.
+                    client
+                        .find(Locator::Id("regras"))
+                        .await
+                        .unwrap()
+                        .send_keys("required: nada")
+                        .await
+                        .unwrap();
+                    click(&client, "#form-senha button[type=submit]").await;
+                    wait_for_async(
+                        "the error beside its field",
+                        Duration::from_secs(10),
+                        || async {
+                            prop(&client, "#regras-erro", "textContent")
+                                .await
+                                .contains("passwordrules")
+                        },
+                    )
+                    .await;
+                    assert_eq!(active_element(&client).await, "regras");
+                    assert!(client.title().await.unwrap().starts_with("Erro: "));
+                    client
+                        .execute("document.getElementById('regras').value = '';", vec![])
+                        .await
+                        .unwrap();
+                }
+                "phrase-result" => {
+                    // Ten words, shown: the whole passphrase in the wrapping textarea.
+                    client
+                        .execute(
+                            "const w = document.getElementById('palavras'); w.value = '10'; \
+                             w.dispatchEvent(new Event('input', { bubbles: true }));",
+                            vec![],
+                        )
+                        .await
+                        .unwrap();
+                    click(&client, "#form-frase button[type=submit]").await;
+                    let phrase = new_result(&client)
+                        .await
+                        .prop("value")
+                        .await
+                        .unwrap()
+                        .unwrap_or_default();
+                    app.saw_password(&phrase);
+                    assert_eq!(phrase.split('-').count(), 10, "{phrase}");
+                    click(&client, "button[data-toggle=senha-gerada]").await;
+                    assert_eq!(prop(&client, "#senha-revelada", "value").await, phrase);
+                    let clipped = client
+                        .execute(
+                            "const t = document.getElementById('senha-revelada'); \
+                             return t.scrollHeight > t.clientHeight + 1 || t.scrollWidth > t.clientWidth + 1;",
+                            vec![],
+                        )
+                        .await
+                        .unwrap();
+                    assert_eq!(clipped, json!(false), "{theme}: the passphrase shows whole");
+                }
                 "result" => {
                     click(&client, "#form-senha button[type=submit]").await;
                     let field = new_result(&client).await;
@@ -1235,13 +1390,26 @@ async fn no_horizontal_scroll_at_320_px_in_either_theme() {
                 .unwrap();
             assert_eq!(outside, json!([]), "{theme} {state}: outside the viewport");
         }
+        // The refused rules were posted in place: Chromium logs that 422 of the fetch, nothing else is expected.
+        let console = severe(&driver.console(&client).await);
+        assert!(
+            console.iter().all(|line| line.contains("422")),
+            "{console:?}"
+        );
+        let csp = csp_violations(&client).await;
+        assert!(csp.is_empty(), "CSP violations: {csp:?}");
+        client.set_window_size(390, 900).await.unwrap();
+        std::fs::write(
+            format!("target/browser/390-{theme}.png"),
+            client.screenshot().await.unwrap(),
+        )
+        .unwrap();
         client.set_window_size(1280, 1400).await.unwrap();
         std::fs::write(
             format!("target/browser/1280-{theme}.png"),
             client.screenshot().await.unwrap(),
         )
         .unwrap();
-        assert_clean(&driver, &client).await;
         client.close().await.unwrap();
     }
 }

@@ -62,11 +62,25 @@ fn meter(html: &str, id: &str) -> f64 {
         .unwrap_or_else(|| panic!("no meter {id}"))
 }
 
+/// The page's message: the general alert, or the one beside the field at fault (which then points at it).
 fn error_message(html: &str) -> String {
-    let start = html
-        .find("<p class=\"error\" role=\"alert\">")
-        .unwrap_or_else(|| panic!("no error message in {html}"));
-    let rest = &html[start + "<p class=\"error\" role=\"alert\">".len()..];
+    let (start, open) = match html.find("<p class=\"error\" role=\"alert\">") {
+        Some(start) => (start, "<p class=\"error\" role=\"alert\">".len()),
+        None => {
+            let start = html
+                .find("<p class=\"field-error\" id=\"")
+                .unwrap_or_else(|| panic!("no error message in {html}"));
+            let id_start = start + "<p class=\"field-error\" id=\"".len();
+            let id = &html[id_start..id_start + html[id_start..].find('"').unwrap()];
+            assert!(
+                html.contains("aria-invalid=\"true\"")
+                    && html.contains(&format!("aria-describedby=\"{id}")),
+                "{id}: no field points at its message"
+            );
+            (start, html[start..].find('>').unwrap() + 1)
+        }
+    };
+    let rest = &html[start + open..];
     unescape(&rest[..rest.find("</p>").unwrap()])
 }
 

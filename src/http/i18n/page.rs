@@ -5,6 +5,8 @@ use super::super::lang::Lang;
 /// Every visible string of the page, per language.
 pub struct Texts {
     pub title: &'static str,
+    /// Before the title while the page shows an error ("Erro: Gerador de Senhas").
+    pub error_title: &'static str,
     pub generate_title: &'static str,
     pub length: &'static str,
     pub digits: &'static str,
@@ -22,6 +24,8 @@ pub struct Texts {
     pub description: &'static str,
     /// What the live region says when a new secret is on the page (never the secret itself).
     pub new_password: &'static str,
+    /// The button beside the result that posts the same form again (shown only with JavaScript).
+    pub regenerate: &'static str,
     pub new_phrase: &'static str,
     pub copied: &'static str,
     pub copy_failed: &'static str,
@@ -81,6 +85,7 @@ pub struct Texts {
 
 pub const PT: Texts = Texts {
     title: "Gerador de Senhas",
+    error_title: "Erro: ",
     generate_title: "Gerar senha",
     length: "Tamanho da senha:",
     digits: "Incluir números",
@@ -94,6 +99,7 @@ pub const PT: Texts = Texts {
     description: "Gere senhas e frases secretas fortes com o gerador criptográfico do sistema operacional; \
         funciona também sem JavaScript.",
     new_password: "Nova senha gerada.",
+    regenerate: "Gerar outra",
     new_phrase: "Nova frase secreta gerada.",
     copied: "Copiado para a área de transferência.",
     copy_failed: "Não foi possível copiar automaticamente: a senha está selecionada, copie com Ctrl+C.",
@@ -153,6 +159,7 @@ pub const PT: Texts = Texts {
 
 pub const EN: Texts = Texts {
     title: "Password Generator",
+    error_title: "Error: ",
     generate_title: "Generate a password",
     length: "Password length:",
     digits: "Include digits",
@@ -166,6 +173,7 @@ pub const EN: Texts = Texts {
     description: "Generate strong passwords and passphrases with the operating system's cryptographic \
         generator; works without JavaScript too.",
     new_password: "New password generated.",
+    regenerate: "Generate another",
     new_phrase: "New passphrase generated.",
     copied: "Copied to the clipboard.",
     copy_failed: "Could not copy automatically: the password is selected, copy it with Ctrl+C.",

@@ -21,7 +21,7 @@ use super::lang::Lang;
 use super::visitor::{Caller, require_same_origin};
 use crate::metrics::Interface;
 use crate::service::Visitor;
-use view::{IndexPage, PAGE_DEFAULTS};
+use view::{IndexPage, PAGE_DEFAULTS, error_field};
 
 /// `?modo=frase` opens the passphrase tab (a plain link: no JavaScript needed).
 fn phrase_tab_requested(uri: &Uri) -> bool {
@@ -50,8 +50,14 @@ pub async fn index(State(app): State<AppState>, lang: Lang, caller: Caller, uri:
     )
     .await;
     page.phrase_tab = phrase_tab_requested(&uri);
+    let cookie = caller.issue_cookie();
+    // A first visit's list is private from its next request on: the (hidden) clear form is there for the
+    // script to show once a secret generated in place fills the list.
+    if cookie.is_some() {
+        page.history_clearable_scope = true;
+    }
     let mut response = page.into_response_with(StatusCode::OK);
-    if let Some(cookie) = caller.issue_cookie() {
+    if let Some(cookie) = cookie {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     // The language switch (`?lang=`) is remembered for the next links, which do not all carry it.
@@ -93,9 +99,10 @@ fn wants_json(headers: &HeaderMap) -> bool {
             content((String = "text/html"), (InPlaceResult = "application/json"))),
         (status = 413, description = "Body over 16 KiB", content((String = "text/html"), (super::error::ErrorBody = "application/json"))),
         (status = 415, description = "Not a form post", content((String = "text/html"), (super::error::ErrorBody = "application/json"))),
-        (status = 422, description = "Invalid field or impossible policy; the page shows the message (JSON: the \
-            error shape, the field named as the page labels it)",
-            content((String = "text/html"), (super::error::ErrorBody = "application/json"))),
+        (status = 422, description = "Invalid field or impossible policy; the page shows the message beside the \
+            field at fault, or above when no one field is (JSON: the error shape, the field named as the page labels \
+            it, and `campo`, the form field at fault, when one is)",
+            content((String = "text/html"), (InPlaceError = "application/json"))),
     ))]
 pub async fn generate(
     State(app): State<AppState>,
@@ -107,16 +114,13 @@ pub async fn generate(
     let json = wants_json(request.headers());
     let pairs = match read_form(request).await {
         Ok(pairs) => pairs,
-        Err(e) if json => return labelled(e, lang).into_response_in(lang),
-        Err(e) => return error_page(&app, lang, visitor, e, false).await,
+        Err(e) if json => return in_place_error(e, lang),
+        Err(e) => return error_page(&app, lang, visitor, e, &[]).await,
     };
     let parsed = match parse_page_form(&pairs) {
         Ok(parsed) => parsed,
-        Err(e) if json => return labelled(e, lang).into_response_in(lang),
-        Err(e) => {
-            let phrase = pairs.iter().any(|(n, v)| n == "modo" && v == "frase");
-            return error_page(&app, lang, visitor, e, phrase).await;
-        }
+        Err(e) if json => return in_place_error(e, lang),
+        Err(e) => return error_page(&app, lang, visitor, e, &pairs).await,
     };
     let service = app.service();
     let (result, mut page) = match parsed {
@@ -169,7 +173,7 @@ pub async fn generate(
                 historico: page.history_for_script(),
             })
             .into_response(),
-            Err(e) => labelled(e, lang).into_response_in(lang),
+            Err(e) => in_place_error(e, lang),
         };
     }
     let status = match result {
@@ -178,20 +182,20 @@ pub async fn generate(
             StatusCode::OK
         }
         Err(e) => {
-            page.error = Some(labelled(e.clone(), lang).message(lang));
+            page.set_error(labelled(e.clone(), lang).message(lang), error_field(&e));
             e.status()
         }
     };
     page.into_response_with(status)
 }
 
-/// The page with defaults and the message of `e`, on the tab the post came from.
+/// The page with the message of `e`, on the tab the post came from, its fields as typed.
 async fn error_page(
     app: &AppState,
     lang: Lang,
     visitor: &Visitor,
     e: ApiError,
-    phrase_tab: bool,
+    pairs: &[(String, String)],
 ) -> Response {
     let mut page = IndexPage::new(
         app,
@@ -202,9 +206,35 @@ async fn error_page(
         PhraseForm::default(),
     )
     .await;
-    page.phrase_tab = phrase_tab;
-    page.error = Some(labelled(e.clone(), lang).message(lang));
+    page.phrase_tab = pairs.iter().any(|(n, v)| n == "modo" && v == "frase");
+    page.keep_typed(pairs);
+    page.set_error(labelled(e.clone(), lang).message(lang), error_field(&e));
     page.into_response_with(e.status())
+}
+
+/// A refused in-place post: the error shape, plus the form field at fault (`campo`, its name) when one field
+/// alone is, for the script to put the message beside it.
+#[derive(Serialize, ToSchema)]
+pub struct InPlaceError {
+    pub error: super::error::ErrorDetail,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "tamanho")]
+    pub campo: Option<&'static str>,
+}
+
+fn in_place_error(e: ApiError, lang: Lang) -> Response {
+    let Some(field) = error_field(&e) else {
+        return labelled(e, lang).into_response_in(lang);
+    };
+    let labelled = labelled(e, lang);
+    let body = InPlaceError {
+        error: super::error::ErrorDetail {
+            code: labelled.code(),
+            message: labelled.message(lang),
+        },
+        campo: Some(field),
+    };
+    (labelled.status(), Json(body)).into_response()
 }
 
 /// `e` as the page words it: a field named as the page labels it ("Tamanho da senha"), not by its wire name.

@@ -10,7 +10,8 @@ use super::super::i18n::page::{Texts, texts};
 use super::super::input::form::{FormRequest, Letters, OptionsForm, PhraseForm};
 use super::super::lang::Lang;
 use crate::generator::entropy::{Strength, rounded};
-use crate::generator::{AMBIGUOUS, MAX_LENGTH, MIN_LENGTH, SAFE_SYMBOLS};
+use crate::generator::rules::RulesError;
+use crate::generator::{AMBIGUOUS, MAX_LENGTH, MIN_LENGTH, PolicyError, SAFE_SYMBOLS};
 use crate::service::Visitor;
 
 /// The page's length default; its number field and slider offer exactly what `POST /` accepts (4–128).
@@ -35,7 +36,8 @@ pub struct IndexPage {
     icon_url: &'static str,
     /// The passphrase tab is the one shown.
     pub phrase_tab: bool,
-    length: i64,
+    /// As posted (a refused value is shown as typed).
+    length: String,
     /// The length field's range: the server's own bounds.
     length_min: usize,
     length_max: usize,
@@ -55,7 +57,10 @@ pub struct IndexPage {
     ambiguous: String,
     /// The secret just generated (password or passphrase).
     pub password: Option<String>,
-    pub error: Option<String>,
+    /// The message of a refused post: beside its field when `error_field` names one on this tab (the field
+    /// gets `aria-invalid`, `aria-describedby` and the focus), else in the general alert.
+    error: Option<String>,
+    error_field: Option<&'static str>,
     history: Vec<String>,
     history_enabled: bool,
     history_unavailable: bool,
@@ -63,7 +68,55 @@ pub struct IndexPage {
     history_clearable: bool,
     /// The form is rendered for a private list even when it is empty, hidden: the page's script shows it once a
     /// secret generated in place fills the list.
-    history_clearable_scope: bool,
+    pub history_clearable_scope: bool,
+}
+
+/// The fields of each tab that can show their own error (their `id` is their name).
+const PASSWORD_FIELDS: &[&str] = &[
+    "tamanho",
+    "site",
+    "regras",
+    "letras",
+    "min_minusculas",
+    "min_maiusculas",
+    "min_numeros",
+    "min_especiais",
+    "excluir",
+    "simbolos",
+];
+const PHRASE_FIELDS: &[&str] = &["palavras", "separador", "idioma"];
+
+/// The form field `e` is about, by its wire name, when one field alone is wrong. Conflicts between fields
+/// (minimums over the length, `site` with `regras`, a class switched off with its minimum) name none.
+pub fn error_field(e: &ApiError) -> Option<&'static str> {
+    match e {
+        ApiError::InvalidLength { field, .. }
+        | ApiError::InvalidInteger { field, .. }
+        | ApiError::InvalidFlag(field)
+        | ApiError::InvalidString(field)
+        | ApiError::InvalidLanguage(field)
+        | ApiError::InvalidFormField(field)
+        | ApiError::DuplicateFormField(field) => Some(field),
+        ApiError::Policy(e) => match e {
+            PolicyError::LengthOutOfRange(_)
+            | PolicyError::Rules(RulesError::LengthOutsideRules { .. }) => Some("tamanho"),
+            PolicyError::WordsOutOfRange(_) => Some("palavras"),
+            PolicyError::InvalidSeparator => Some("separador"),
+            PolicyError::InvalidSymbolSet(_) => Some("simbolos"),
+            PolicyError::ClassEmptied(_) => Some("excluir"),
+            // The built-in table's rules all parse: these come from what was typed in `regras`.
+            PolicyError::Rules(
+                RulesError::TooLong
+                | RulesError::TooManyRequired(_)
+                | RulesError::Syntax { .. }
+                | RulesError::LengthConflict { .. }
+                | RulesError::MaxConsecutiveZero,
+            ) => Some("regras"),
+            PolicyError::Rules(RulesError::UnknownSite { .. }) => Some("site"),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// The options panel's inputs as the page re-renders them.
@@ -163,7 +216,7 @@ impl IndexPage {
             Err(_) => (Vec::new(), true),
         };
         let t = texts(lang);
-        let length = form.length;
+        let length = form.length.to_string();
         let page_words = lang.passphrase_language();
         let phrase_bits = phrase.policy(page_words).ok().map(|p| p.entropy_bits());
         Self {
@@ -194,12 +247,104 @@ impl IndexPage {
                 .join(" "),
             password: None,
             error: None,
+            error_field: None,
             history_enabled: app.service().history_enabled(),
             history_clearable: matches!(visitor, Visitor::Private(_)) && !history.is_empty(),
             history_clearable_scope: matches!(visitor, Visitor::Private(_)),
             history,
             history_unavailable,
         }
+    }
+
+    /// Shows `message`, beside `field` when this tab has it.
+    pub fn set_error(&mut self, message: String, field: Option<&'static str>) {
+        let fields = if self.phrase_tab {
+            PHRASE_FIELDS
+        } else {
+            PASSWORD_FIELDS
+        };
+        self.error_field = field.filter(|f| fields.contains(f));
+        // A field inside the closed options panel could not be seen nor focused.
+        if self
+            .error_field
+            .is_some_and(|f| !matches!(f, "tamanho" | "palavras" | "separador" | "idioma"))
+        {
+            self.options_open = true;
+        }
+        self.error = Some(message);
+    }
+
+    /// The fields as typed, after a post the form type refused (the page was built from the defaults): the
+    /// person corrects the one field in error rather than typing everything again.
+    pub fn keep_typed(&mut self, pairs: &[(String, String)]) {
+        let value = |name: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let text = |name: &str| value(name).unwrap_or_default().to_owned();
+        let checked = |name: &str| value(name).is_some_and(|v| !v.is_empty());
+        if self.phrase_tab {
+            if let Some(words) = value("palavras").and_then(|v| v.trim().parse().ok()) {
+                self.phrase.words = words;
+            }
+            if let Some(separator) = value("separador") {
+                self.phrase.separator = separator.to_owned();
+            }
+            self.phrase.capitalize = checked("capitalizar");
+            self.phrase.include_number = checked("incluir_numero");
+            self.phrase_language = match value("idioma") {
+                Some("en") => "en",
+                Some("pt-BR") => "pt-BR",
+                _ => self.phrase_language,
+            };
+            return;
+        }
+        if let Some(length) = value("tamanho") {
+            self.length = length.to_owned();
+        }
+        self.digits = checked("incluir_numeros");
+        self.punctuation = checked("incluir_caracteres_especiais");
+        self.options = OptionsView {
+            letters: match value("letras") {
+                Some("minusculas") => "minusculas",
+                Some("maiusculas") => "maiusculas",
+                Some("nenhuma") => "nenhuma",
+                _ => "",
+            },
+            min_lowercase: text("min_minusculas"),
+            min_uppercase: text("min_maiusculas"),
+            min_digits: text("min_numeros"),
+            min_symbols: text("min_especiais"),
+            exclude_ambiguous: checked("excluir_parecidos"),
+            exclude: text("excluir"),
+            symbol_set: text("simbolos"),
+            site: text("site"),
+            rules: text("regras"),
+        };
+        let o = &self.options;
+        self.options_open |= !o.letters.is_empty()
+            || o.exclude_ambiguous
+            || [
+                &o.min_lowercase,
+                &o.min_uppercase,
+                &o.min_digits,
+                &o.min_symbols,
+            ]
+            .into_iter()
+            .chain([&o.exclude, &o.symbol_set, &o.site, &o.rules])
+            .any(|v| !v.is_empty());
+    }
+
+    /// Whether `field` is the one in error (the template marks it and puts the message beside it).
+    fn invalid(&self, field: &str) -> bool {
+        self.error_field == Some(field)
+    }
+
+    /// The message for the general alert: an error no single field of this tab owns.
+    fn general_error(&self) -> Option<&str> {
+        self.error.as_deref().filter(|_| self.error_field.is_none())
     }
 
     /// The history as the page's script lists it after generating in place: `None` when the page shows no
