@@ -510,9 +510,9 @@ BUILD_INPUTS = ["src", "Cargo.toml", "Cargo.lock", "rust-toolchain.toml", "build
 
 def clean_build(tmp: Path, label: str, archs: list[str], offline: bool = True) -> tuple[dict, float]:
     """A clean build of HEAD in its own directory: a clone and its own target dir; it shares the cargo registry cache
-    (CARGO_HOME, used offline) and the zig / cargo-zigbuild caches under $XDG_CACHE_HOME. Known limit: with a
-    *different* $XDG_CACHE_HOME the binary differs (seen 2026-11-23, cause not yet found: the path of zig's caches
-    or cargo-zigbuild's wrappers reaches the output), so builds are reproducible for a given cache location."""
+    (CARGO_HOME, used offline) and the zig / cargo-zigbuild caches under $XDG_CACHE_HOME. A different, empty
+    $XDG_CACHE_HOME gave the same amd64 binary too (2026-12-02, docs/image.md); `make repro` checks both
+    architectures with separate caches."""
     src = tmp / f"clone-{label}"
     run(["git", "clone", "-q", "--no-hardlinks", str(ROOT), str(src)])
     scripts = src / "scripts"
