@@ -8,7 +8,7 @@ PORT     ?= 5000
 ARCH     ?= $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,amd64)
 REDIS_IMAGE ?= redis:7.2-alpine
 
-.PHONY: help build run run-local image network redis-run compose-up compose-down compose-test image-test readme-image test clean k8s-check
+.PHONY: help build run run-local image network redis-run compose-up compose-down compose-test image-test repro readme-image test clean k8s-check
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  %-14s %s\n", $$1, $$2}'
@@ -62,6 +62,9 @@ compose-test: ## make compose-up for real (podman-compose, local images), a pass
 
 image-test: ## the image test: build, package amd64 + arm64, run hardened with Redis, budgets, reproducibility
 	bash scripts/image-test.sh
+
+repro: ## build HEAD's static binaries (amd64 + arm64; ARCHS=…) twice, fresh clones and caches, compare byte for byte
+	bash scripts/repro.sh
 
 readme-image: ## regenerate the image table of docs/image.md from docs/image-report.md (written by image-test)
 	python3 scripts/readme-image.py

@@ -8,19 +8,23 @@
 #   (checked by scripts/image-test.sh).
 # Output: $OUT/linux-<arch>/giropops-senhas (what the Dockerfile's `prebuilt` stage packages).
 #
-# Usage: scripts/build-static.sh [--arch amd64|arm64]... [--out DIR] [--cook RECIPE]
+# Usage: scripts/build-static.sh [--arch amd64|arm64]... [--out DIR] [--cook RECIPE] [--bloat]
 #   --arch ARCH    amd64 and/or arm64 (default: both)
 #   --out DIR      default: dist
 #   --cook RECIPE  only build the dependencies of a cargo-chef recipe, with the same flags (Dockerfile cache layer)
+#   --bloat        instead of the binary, print the size each crate contributes to it: `cargo bloat --crates` on
+#                  this same build (flags, zig linker, cargo auditable), only unstripped (cargo bloat needs the
+#                  symbols), in its own target dir (default target/bloat); docs/image.md has the table
 # Env: CARGO_TARGET_DIR (default: target/static: its own, so that other builds with other flags never invalidate
 # it), CARGO_HOME (default: ~/.cargo).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 
-archs=() out=dist cook=
+archs=() out=dist cook= bloat=
 while (($#)); do
   case $1 in
+    --bloat) bloat=1; shift ;;
     --arch) archs+=("$2"); shift 2 ;;
     --out) out=$2; shift 2 ;;
     --cook) cook=$2; shift 2 ;;
@@ -43,7 +47,12 @@ triple() {
 command -v cargo-zigbuild >/dev/null || { echo "build-static: cargo-zigbuild missing: run bash scripts/install-deps.sh (PyPI cargo-zigbuild + ziglang)" >&2; exit 1; }
 [[ -n $cook ]] || cargo auditable --version >/dev/null 2>&1 || { echo "build-static: cargo-auditable missing: run bash scripts/install-deps.sh" >&2; exit 1; }
 
-target_dir=${CARGO_TARGET_DIR:-$ROOT/target/static}
+if [[ -n $bloat ]]; then
+  command -v cargo-bloat >/dev/null || { echo "build-static: cargo-bloat missing: cargo install --locked cargo-bloat (version: scripts/cargo-tools.txt)" >&2; exit 1; }
+  target_dir=${CARGO_TARGET_DIR:-$ROOT/target/bloat}
+else
+  target_dir=${CARGO_TARGET_DIR:-$ROOT/target/static}
+fi
 mkdir -p "$target_dir"
 target_dir=$(cd "$target_dir" && pwd)
 cargo_home=${CARGO_HOME:-$HOME/.cargo}
@@ -57,6 +66,26 @@ export RUSTFLAGS="-C target-feature=+crt-static --remap-path-prefix=$cargo_home=
 # are byte-identical), but the cc-based build scripts (ring, mimalloc) rerun when it changes, and set to the
 # commit time it changed with every commit: ~75 s of C and its dependents rebuilt per arch.
 export SOURCE_DATE_EPOCH=0
+
+if [[ -n $bloat ]]; then
+  # cargo bloat runs `cargo build` itself: a `cargo` first on PATH turns that into `cargo auditable zigbuild`;
+  # every other cargo call, and the nested ones (marked), go to the real cargo.
+  real_cargo=$(command -v cargo)
+  shim=$(mktemp -d)
+  trap 'rm -rf "$shim"' EXIT
+  cat >"$shim/cargo" <<EOF
+#!/usr/bin/env bash
+if [[ \${1-} == build && -z \${BUILD_STATIC_SHIM-} ]]; then shift; BUILD_STATIC_SHIM=1 exec "$real_cargo" auditable zigbuild "\$@"; fi
+exec "$real_cargo" "\$@"
+EOF
+  chmod +x "$shim/cargo"
+  for arch in "${archs[@]}"; do
+    t=$(triple "$arch")
+    echo "build-static: cargo bloat --crates, $t (unstripped)"
+    PATH=$shim:$PATH cargo bloat --release --locked --target "$t" --bin giropops-senhas --crates -n 0
+  done
+  exit 0
+fi
 
 for arch in "${archs[@]}"; do
   t=$(triple "$arch")

@@ -7,7 +7,7 @@ Checks, each printed as ok/FAIL, then `N passed, N failed`:
 - hadolint: zero findings; the two final stages of the Dockerfile are identical but for the binary's origin;
   tool pins in the Dockerfile agree with scripts/requirements-tools.txt, scripts/cargo-tools.txt, rust-toolchain.toml
 - the binaries: static ELF of the right machine, `cargo auditable` data embedded
-- packaging (scripts/image-build.sh) into a manifest list amd64 + arm64; per arch: exactly one layer, <= 8 MiB
+- packaging (scripts/image-build.sh) into a manifest list amd64 + arm64; per arch: exactly one layer, <= 6 MiB
   uncompressed, user 65532:65532, only the binary in it (no /bin/sh), exec-form entrypoint, port, HEALTHCHECK, OCI
   labels; the same check function rejects mutated images (two layers + a shell, too big, root user)
 - reproducible packaging: the same binaries packaged again in fresh storage give the same digests
@@ -46,7 +46,9 @@ DIST = ROOT / "dist"
 ARCHS = ("amd64", "arm64")
 ELF_MACHINE = {"amd64": 62, "arm64": 183}  # EM_X86_64, EM_AARCH64
 BIN = "giropops-senhas"
-MAX_UNCOMPRESSED = 8 * 1024 * 1024
+# Per architecture, uncompressed. 6 MiB since the size cuts of docs/image.md ("Tamanho"): binaries of 5,723,640
+# (amd64) and 5,094,592 bytes (arm64); the 4 MiB the issue aimed for needs features removed.
+MAX_UNCOMPRESSED = 6 * 1024 * 1024
 UID = "65532:65532"
 TAG = "localhost/giropops-senhas:test"
 
@@ -293,7 +295,7 @@ def test_images(tmp: Path, pm: Podman, expect: dict):
         ref = f"{TAG}-{arch}"
         img = read_image(pm, ref, tmp / f"save-{arch}")
         v = budget_violations(img, arch)
-        check(f"{arch}: budget (1 layer, <= 8 MiB, user {UID}, only the binary, no /bin/sh, entrypoint, port, healthcheck, labels)", not v, "; ".join(v))
+        check(f"{arch}: budget (1 layer, <= {MAX_UNCOMPRESSED >> 20} MiB, user {UID}, only the binary, no /bin/sh, entrypoint, port, healthcheck, labels)", not v, "; ".join(v))
         labels = img["config"]["config"]["Labels"]
         check(f"{arch}: labels created/revision/version from the commit",
               (labels.get("org.opencontainers.image.created"), labels.get("org.opencontainers.image.revision"),
@@ -321,7 +323,7 @@ def test_mutations(tmp: Path, pm: Podman):
     ctx = tmp / "mutations"
     ctx.mkdir()
     (ctx / "sh").write_bytes(b"#!/not-a-shell\n")
-    (ctx / "big").write_bytes(os.urandom(9 * 1024 * 1024))
+    (ctx / "big").write_bytes(os.urandom(MAX_UNCOMPRESSED + 1024 * 1024))  # over the budget by itself
     cases = {
         "shell-and-second-layer": ("COPY sh /bin/sh\n", ["layers: 2", "shell: /bin/sh"]),
         "too-big": ("COPY big /big\n", ["size:"]),
@@ -508,9 +510,9 @@ BUILD_INPUTS = ["src", "Cargo.toml", "Cargo.lock", "rust-toolchain.toml", "build
 
 def clean_build(tmp: Path, label: str, archs: list[str], offline: bool = True) -> tuple[dict, float]:
     """A clean build of HEAD in its own directory: a clone and its own target dir; it shares the cargo registry cache
-    (CARGO_HOME, used offline) and the zig / cargo-zigbuild caches under $XDG_CACHE_HOME. Known limit: with a
-    *different* $XDG_CACHE_HOME the binary differs (seen 2026-11-23, cause not yet found: the path of zig's caches
-    or cargo-zigbuild's wrappers reaches the output), so builds are reproducible for a given cache location."""
+    (CARGO_HOME, used offline) and the zig / cargo-zigbuild caches under $XDG_CACHE_HOME. A different, empty
+    $XDG_CACHE_HOME gave the same amd64 binary too (2026-12-02, docs/image.md); `make repro` checks both
+    architectures with separate caches."""
     src = tmp / f"clone-{label}"
     run(["git", "clone", "-q", "--no-hardlinks", str(ROOT), str(src)])
     scripts = src / "scripts"
