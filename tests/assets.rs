@@ -26,6 +26,15 @@ fn gunzip(bytes: &[u8]) -> Vec<u8> {
     plain
 }
 
+async fn get_encoded(app: &App, url: &str, accept_encoding: &str) -> reqwest::Response {
+    app.client
+        .get(app.url(url))
+        .header("accept-encoding", accept_encoding)
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn linked_assets_are_content_named_immutable_and_gzipped_when_accepted() {
     let app = App::start(&[]);
@@ -65,26 +74,14 @@ async fn linked_assets_are_content_named_immutable_and_gzipped_when_accepted() {
         assert_eq!(headers["vary"], "accept-encoding", "{url}");
         let identity = plain.bytes().await.unwrap();
 
-        let zipped = app
-            .client
-            .get(app.url(url))
-            .header("accept-encoding", "br, gzip;q=0.8")
-            .send()
-            .await
-            .unwrap();
+        let zipped = get_encoded(&app, url, "br, gzip;q=0.8").await;
         assert_eq!(zipped.headers()["content-encoding"], "gzip", "{url}");
         assert_eq!(zipped.headers()["content-type"], headers["content-type"]);
         let body = zipped.bytes().await.unwrap();
         assert!(body.len() < identity.len(), "{url}: gzip saves bytes");
         assert_eq!(gunzip(&body), identity.to_vec(), "{url}");
 
-        let refused = app
-            .client
-            .get(app.url(url))
-            .header("accept-encoding", "gzip;q=0, br")
-            .send()
-            .await
-            .unwrap();
+        let refused = get_encoded(&app, url, "gzip;q=0, br").await;
         assert!(refused.headers().get("content-encoding").is_none(), "{url}");
     }
 }

@@ -63,18 +63,20 @@ mod tests {
 
     use super::filter;
 
+    const LEVELS: [Level; 5] = [
+        Level::ERROR,
+        Level::WARN,
+        Level::INFO,
+        Level::DEBUG,
+        Level::TRACE,
+    ];
+
     /// (target, level) pairs enabled by a LOG_LEVEL value, among a few targets at every level.
     fn enabled(level: &str) -> Vec<(&'static str, Level)> {
         let filter = filter(level).unwrap();
         let mut on = Vec::new();
         for target in ["giropops_senhas::server", "access", "hyper::proto", "redis"] {
-            for l in [
-                Level::ERROR,
-                Level::WARN,
-                Level::INFO,
-                Level::DEBUG,
-                Level::TRACE,
-            ] {
+            for l in LEVELS {
                 if filter.would_enable(target, &l) {
                     on.push((target, l));
                 }
@@ -86,13 +88,7 @@ mod tests {
     fn at_most(targets: &[&'static str], max: Level) -> Vec<(&'static str, Level)> {
         let mut on = Vec::new();
         for &target in targets {
-            for l in [
-                Level::ERROR,
-                Level::WARN,
-                Level::INFO,
-                Level::DEBUG,
-                Level::TRACE,
-            ] {
+            for l in LEVELS {
                 if l <= max {
                     on.push((target, l));
                 }

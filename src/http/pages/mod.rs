@@ -40,15 +40,7 @@ fn phrase_tab_requested(uri: &Uri) -> bool {
             `HttpOnly; SameSite=Lax; Path=/`; with `?lang=`, also `giropops-idioma` (`en` or `pt`, a year), which \
             the page's later requests answer in")))))]
 pub async fn index(State(app): State<AppState>, lang: Lang, caller: Caller, uri: Uri) -> Response {
-    let mut page = IndexPage::new(
-        &app,
-        lang,
-        &caller.visitor,
-        PAGE_DEFAULTS,
-        &OptionsForm::default(),
-        PhraseForm::default(),
-    )
-    .await;
+    let mut page = IndexPage::with_defaults(&app, lang, &caller.visitor).await;
     page.phrase_tab = phrase_tab_requested(&uri);
     let cookie = caller.issue_cookie();
     // A first visit's list is private from its next request on: the (hidden) clear form is there for the
@@ -283,14 +275,6 @@ pub async fn clear_history(
     if let Err(e) = app.service().clear(&caller.visitor).await {
         return ApiError::from(e).into_response_in(lang);
     }
-    let page = IndexPage::new(
-        &app,
-        lang,
-        &caller.visitor,
-        PAGE_DEFAULTS,
-        &OptionsForm::default(),
-        PhraseForm::default(),
-    )
-    .await;
+    let page = IndexPage::with_defaults(&app, lang, &caller.visitor).await;
     page.into_response_with(StatusCode::OK)
 }

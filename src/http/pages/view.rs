@@ -203,6 +203,19 @@ fn password_bits(form: FormRequest, options: &OptionsForm) -> Option<f64> {
 }
 
 impl IndexPage {
+    /// The page as `GET /` shows it: the default options on both tabs.
+    pub async fn with_defaults(app: &AppState, lang: Lang, visitor: &Visitor) -> Self {
+        Self::new(
+            app,
+            lang,
+            visitor,
+            PAGE_DEFAULTS,
+            &OptionsForm::default(),
+            PhraseForm::default(),
+        )
+        .await
+    }
+
     pub async fn new(
         app: &AppState,
         lang: Lang,
