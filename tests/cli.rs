@@ -246,7 +246,7 @@ fn passphrase_prints_words_from_the_eff_list() {
 
 #[test]
 fn passphrase_in_portuguese_and_sized_by_entropy() {
-    let list: std::collections::HashSet<&str> = Language::PtBr.words().iter().copied().collect();
+    let list: std::collections::HashSet<&str> = Language::PtBr.words().iter().collect();
     let out = run(&[
         "passphrase",
         "--language",

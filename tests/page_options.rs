@@ -747,7 +747,6 @@ async fn the_passphrase_tab_generates_records_and_rejects() {
     let portuguese: std::collections::HashSet<&str> = giropops_senhas::generator::Language::PtBr
         .words()
         .iter()
-        .copied()
         .collect();
     for (path, idioma, bits) in [
         ("/", "pt-BR", 66.0),

@@ -23,8 +23,8 @@ fn phrases(app: &App, body: &Value) -> Vec<String> {
 #[tokio::test]
 async fn portuguese_passphrases_come_from_the_bip39_list_with_exact_entropy() {
     let app = App::start(&[]);
-    let portuguese: HashSet<&str> = Language::PtBr.words().iter().copied().collect();
-    let english: HashSet<&str> = Language::En.words().iter().copied().collect();
+    let portuguese: HashSet<&str> = Language::PtBr.words().iter().collect();
+    let english: HashSet<&str> = Language::En.words().iter().collect();
     let (status, body) = app
         .post_json(
             "/api/v1/passphrases",

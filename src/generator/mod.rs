@@ -26,7 +26,7 @@ use rand::TryCryptoRng;
 use thiserror::Error;
 
 pub use entropy::Strength;
-pub use language::Language;
+pub use language::{Language, WordList};
 pub use passphrase::PassphrasePolicy;
 pub use policy::{ClassKind, ClassOption, PasswordOptions, Policy};
 

@@ -11,7 +11,7 @@
 use num_bigint::BigUint;
 use rand::TryCryptoRng;
 
-use super::language::Language;
+use super::language::{Language, WordList};
 use super::sampling::Sampler;
 use super::{GenerationError, PolicyError};
 
@@ -41,8 +41,9 @@ pub fn check_separator(separator: &str) -> Result<(), PolicyError> {
     Ok(())
 }
 
-/// The EFF large wordlist (CC BY 3.0 US, Electronic Frontier Foundation), as shipped by `diceware_wordlists`.
-pub fn wordlist() -> &'static [&'static str] {
+/// The EFF large wordlist (CC BY 3.0 US, Electronic Frontier Foundation), as shipped by `diceware_wordlists`
+/// (packed by `build.rs`).
+pub fn wordlist() -> WordList {
     Language::En.words()
 }
 
@@ -112,7 +113,11 @@ impl PassphrasePolicy {
         let mut sampler = Sampler::new(rng);
         let mut words: Vec<String> = Vec::with_capacity(self.words);
         for _ in 0..self.words {
-            let word = list[sampler.below(list.len())?];
+            let word = list
+                .get(sampler.below(list.len())?)
+                .ok_or(GenerationError::Internal(
+                    "word index past the end of the list",
+                ))?;
             words.push(if self.capitalize {
                 capitalized(word)
             } else {
@@ -146,8 +151,9 @@ mod tests {
     fn the_wordlist_is_the_eff_large_list() {
         let list = wordlist();
         assert_eq!(list.len(), 7776);
-        assert_eq!(list[0], "abacus");
-        assert_eq!(list[7775], "zoom");
+        assert_eq!(list.get(0), Some("abacus"));
+        assert_eq!(list.get(7775), Some("zoom"));
+        assert_eq!(list.get(7776), None);
         let unique: HashSet<_> = list.iter().collect();
         assert_eq!(unique.len(), 7776, "no duplicates");
         assert!(
@@ -199,7 +205,7 @@ mod tests {
 
     #[test]
     fn portuguese_passphrases_follow_the_options() {
-        let list: HashSet<&str> = Language::PtBr.words().iter().copied().collect();
+        let list: HashSet<&str> = Language::PtBr.words().iter().collect();
         let p = PassphrasePolicy::new(7, " ", true, true)
             .unwrap()
             .with_language(Language::PtBr);
@@ -226,7 +232,7 @@ mod tests {
     #[test]
     fn shape_follows_the_options() {
         let mut rng = StdRng::seed_from_u64(3);
-        let list: HashSet<&str> = wordlist().iter().copied().collect();
+        let list: HashSet<&str> = wordlist().iter().collect();
         for words in [3, 6, 20] {
             let p = PassphrasePolicy::new(words, " ", false, false).unwrap();
             let phrase = p.generate(&mut rng).unwrap();
@@ -283,11 +289,8 @@ mod tests {
     fn word_frequencies_are_uniform() {
         // 777,600 draws: each word expected 100 times; count the draws per block of 16 words (1600 expected).
         let p = PassphrasePolicy::new(20, " ", false, false).unwrap();
-        let index: std::collections::HashMap<&str, usize> = wordlist()
-            .iter()
-            .enumerate()
-            .map(|(i, w)| (*w, i))
-            .collect();
+        let index: std::collections::HashMap<&str, usize> =
+            wordlist().iter().enumerate().map(|(i, w)| (w, i)).collect();
         let mut blocks = vec![0u32; 486];
         let mut rng = StdRng::seed_from_u64(4);
         for _ in 0..38_880 {

@@ -6,7 +6,8 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-const TABLE: &str = include_str!("../../../data/password-rules.json");
+/// `data/password-rules.json` without its indentation (build.rs).
+const TABLE: &str = include_str!(concat!(env!("OUT_DIR"), "/password-rules.json"));
 
 #[derive(Deserialize)]
 struct Entry {
