@@ -7,7 +7,7 @@ Checks, each printed as ok/FAIL, then `N passed, N failed`:
 - hadolint: zero findings; the two final stages of the Dockerfile are identical but for the binary's origin;
   tool pins in the Dockerfile agree with scripts/requirements-tools.txt, scripts/cargo-tools.txt, rust-toolchain.toml
 - the binaries: static ELF of the right machine, `cargo auditable` data embedded
-- packaging (scripts/image-build.sh) into a manifest list amd64 + arm64; per arch: exactly one layer, <= 6 MiB
+- packaging (scripts/image-build.sh) into a manifest list amd64 + arm64; per arch: exactly one layer, <= 5.5 MiB
   uncompressed, user 65532:65532, only the binary in it (no /bin/sh), exec-form entrypoint, port, HEALTHCHECK, OCI
   labels; the same check function rejects mutated images (two layers + a shell, too big, root user)
 - reproducible packaging: the same binaries packaged again in fresh storage give the same digests
@@ -46,9 +46,9 @@ DIST = ROOT / "dist"
 ARCHS = ("amd64", "arm64")
 ELF_MACHINE = {"amd64": 62, "arm64": 183}  # EM_X86_64, EM_AARCH64
 BIN = "giropops-senhas"
-# Per architecture, uncompressed. 6 MiB since the size cuts of docs/image.md ("Tamanho"): binaries of 5,723,640
-# (amd64) and 5,094,592 bytes (arm64); the 4 MiB the issue aimed for needs features removed.
-MAX_UNCOMPRESSED = 6 * 1024 * 1024
+# Per architecture, uncompressed. 5.5 MiB since the second round of size cuts of docs/image.md ("Tamanho"): an amd64
+# binary of ~5.53 MB; the 4 MiB the issue aimed for is below what every crate at opt-level "z" reaches (same doc).
+MAX_UNCOMPRESSED = 11 * 512 * 1024
 UID = "65532:65532"
 TAG = "localhost/giropops-senhas:test"
 
@@ -295,7 +295,7 @@ def test_images(tmp: Path, pm: Podman, expect: dict):
         ref = f"{TAG}-{arch}"
         img = read_image(pm, ref, tmp / f"save-{arch}")
         v = budget_violations(img, arch)
-        check(f"{arch}: budget (1 layer, <= {MAX_UNCOMPRESSED >> 20} MiB, user {UID}, only the binary, no /bin/sh, entrypoint, port, healthcheck, labels)", not v, "; ".join(v))
+        check(f"{arch}: budget (1 layer, <= {MAX_UNCOMPRESSED / 2**20:g} MiB, user {UID}, only the binary, no /bin/sh, entrypoint, port, healthcheck, labels)", not v, "; ".join(v))
         labels = img["config"]["config"]["Labels"]
         check(f"{arch}: labels created/revision/version from the commit",
               (labels.get("org.opencontainers.image.created"), labels.get("org.opencontainers.image.revision"),
