@@ -26,6 +26,10 @@ fn gunzip(bytes: &[u8]) -> Vec<u8> {
     plain
 }
 
+async fn get_plain(app: &App, url: &str) -> reqwest::Response {
+    app.client.get(app.url(url)).send().await.unwrap()
+}
+
 async fn get_encoded(app: &App, url: &str, accept_encoding: &str) -> reqwest::Response {
     app.client
         .get(app.url(url))
@@ -90,12 +94,7 @@ async fn linked_assets_are_content_named_immutable_and_gzipped_when_accepted() {
 async fn plain_names_still_answer_for_a_day_and_unknown_names_are_404() {
     let app = App::start(&[]);
     for name in ["app.css", "app.js", "favicon.svg", "pattern.svg"] {
-        let response = app
-            .client
-            .get(app.url(&format!("/assets/{name}")))
-            .send()
-            .await
-            .unwrap();
+        let response = get_plain(&app, &format!("/assets/{name}")).await;
         assert_eq!(response.status(), 200, "{name}");
         assert_eq!(
             response.headers()["cache-control"],
@@ -109,12 +108,7 @@ async fn plain_names_still_answer_for_a_day_and_unknown_names_are_404() {
         "..%2FCargo.toml",
         "sites.json",
     ] {
-        let response = app
-            .client
-            .get(app.url(&format!("/assets/{name}")))
-            .send()
-            .await
-            .unwrap();
+        let response = get_plain(&app, &format!("/assets/{name}")).await;
         assert_eq!(response.status(), 404, "{name}");
     }
 }

@@ -189,15 +189,7 @@ async fn error_page(
     e: ApiError,
     pairs: &[(String, String)],
 ) -> Response {
-    let mut page = IndexPage::new(
-        app,
-        lang,
-        visitor,
-        PAGE_DEFAULTS,
-        &OptionsForm::default(),
-        PhraseForm::default(),
-    )
-    .await;
+    let mut page = IndexPage::with_defaults(app, lang, visitor).await;
     page.phrase_tab = pairs.iter().any(|(n, v)| n == "modo" && v == "frase");
     page.keep_typed(pairs);
     page.set_error(labelled(e.clone(), lang).message(lang), error_field(&e));
