@@ -162,7 +162,7 @@ fn copy_note(id: &str) -> String {
 /// `#paste-probe` and returns what arrived.
 async fn confirm_copy_and_paste(client: &Client, id: &str) -> String {
     wait_for_async("the copy confirmation", Duration::from_secs(10), || async {
-        prop(client, &copy_note(id), "textContent")
+        prop_when_present(client, &copy_note(id), "textContent")
             .await
             .contains("Copiado")
     })
@@ -207,6 +207,15 @@ async fn new_result(client: &Client) -> fantoccini::elements::Element {
     })
     .await;
     client.find(Locator::Id("senha-gerada")).await.unwrap()
+}
+
+/// For waits on what the script creates or fills after a fetch: the property, or "" while the element does not
+/// exist yet (`prop` would fail the test on the first poll).
+async fn prop_when_present(client: &Client, css: &str, name: &str) -> String {
+    match client.find(Locator::Css(css)).await {
+        Ok(element) => element.prop(name).await.ok().flatten().unwrap_or_default(),
+        Err(_) => String::new(),
+    }
 }
 
 async fn prop(client: &Client, css: &str, name: &str) -> String {
@@ -298,7 +307,7 @@ async fn the_page_generates_shows_copies_and_lists_a_password() {
         .unwrap();
     assert_eq!(focused, "senha-gerada");
     wait_for_async("the announcement", Duration::from_secs(10), || async {
-        prop(&client, "#status", "textContent").await == "Nova senha gerada."
+        prop_when_present(&client, "#status", "textContent").await == "Nova senha gerada."
     })
     .await;
 
@@ -806,7 +815,7 @@ async fn the_options_panel_constrains_the_password_and_the_meter_follows() {
     // Posted anyway, the server's message shows in place (an alert), and nothing is generated.
     click(&client, "#form-senha button[type=submit]").await;
     wait_for_async("the error in place", Duration::from_secs(10), || async {
-        prop(&client, ".card > p.error", "textContent")
+        prop_when_present(&client, ".card > p.error", "textContent")
             .await
             .starts_with("Os mínimos somam 32 caracteres")
     })
@@ -965,7 +974,7 @@ async fn the_passphrase_tab_generates_and_copies_a_passphrase() {
 
     click(&client, "button[data-copy=senha-gerada]").await;
     wait_for_async("the copy confirmation", Duration::from_secs(10), || async {
-        prop(&client, &copy_note("senha-gerada"), "textContent")
+        prop_when_present(&client, &copy_note("senha-gerada"), "textContent")
             .await
             .contains("Copiado")
     })
@@ -1151,7 +1160,7 @@ async fn a_keyboard_user_generates_and_lands_on_the_result() {
     assert_eq!(senha.len(), 16);
     assert_eq!(active_element(&client).await, "senha-gerada");
     wait_for_async("the announcement", Duration::from_secs(10), || async {
-        prop(&client, "#status", "textContent").await == "Nova senha gerada."
+        prop_when_present(&client, "#status", "textContent").await == "Nova senha gerada."
     })
     .await;
     let status = prop(&client, "#status", "textContent").await;
@@ -1186,7 +1195,7 @@ async fn a_keyboard_user_generates_and_lands_on_the_result() {
     );
     press(&client, Key::Enter).await;
     wait_for_async("the copy confirmation", Duration::from_secs(10), || async {
-        prop(&client, &copy_note("senha-gerada"), "textContent")
+        prop_when_present(&client, &copy_note("senha-gerada"), "textContent")
             .await
             .contains("Copiado")
     })
@@ -1302,7 +1311,7 @@ async fn no_horizontal_scroll_at_320_px_in_either_theme() {
                         "the error beside its field",
                         Duration::from_secs(10),
                         || async {
-                            prop(&client, "#regras-erro", "textContent")
+                            prop_when_present(&client, "#regras-erro", "textContent")
                                 .await
                                 .contains("passwordrules")
                         },
