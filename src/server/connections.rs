@@ -27,9 +27,10 @@
 //! are closed than connections admitted.
 //!
 //! Cost on the fast path: a request is a few relaxed loads and stores; a write that completes at once adds one
-//! relaxed load; a read that has to wait (the end of every keep-alive request) locks the connection's own,
-//! uncontended waker slot and clones the waker only when it changed (`will_wake`). Only the sweeper walks the
-//! connection list, once per tick (a tenth of the shorter deadline, between 10 ms and 1 s).
+//! relaxed load; a read that has to wait (while the handler runs, and at the end of every keep-alive request)
+//! locks the connection's own, uncontended waker slot and clones the waker only when it changed (`will_wake`).
+//! Only the sweeper walks the connection list, once per tick (a tenth of the shorter deadline, between 10 ms
+//! and 1 s).
 
 use std::io;
 use std::pin::Pin;
@@ -336,14 +337,16 @@ impl<T: AsyncRead + Unpin> AsyncRead for Guarded<T> {
                     phase.state.store(HEAD, Relaxed);
                 }
             }
-            // A connection waiting for (the rest of) a head can be cut by its deadline or evicted: it must
-            // be wakeable. Reads pending mid-request (a body) are BODY_READ_TIMEOUT's business.
-            Poll::Pending if matches!(phase.state.load(Relaxed), IDLE | HEAD) => {
+            // Nothing to read, in any phase: the connection waits for its client, and must be wakeable to be
+            // cut by a deadline or evicted. Mid-request too: hyper reads while the handler runs (to see the
+            // client leave) and, when that read pends, may not read again after the response until the
+            // socket wakes it (its `read_blocked`); without this mark such a connection, idle once flushed,
+            // could never be evicted. It is evictable only once idle; a late body is BODY_READ_TIMEOUT's.
+            Poll::Pending => {
                 phase.register(cx.waker());
                 phase.waiting_for_client.store(true, Relaxed);
                 this.check()?;
             }
-            Poll::Pending => {}
         }
         read
     }
@@ -573,5 +576,48 @@ mod tests {
         let read = tokio::time::timeout(Duration::from_millis(50), guarded.read(&mut buf)).await;
         assert!(read.is_err(), "no bytes to read");
         assert!(phase.is_evictable());
+    }
+
+    /// Counts its wakes.
+    struct CountingWaker(std::sync::atomic::AtomicUsize);
+
+    impl std::task::Wake for CountingWaker {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Relaxed);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_read_that_waited_mid_request_counts_once_the_response_is_flushed() {
+        // hyper's order for a handler that awaits: the head is read, a read to see the client leave pends
+        // while the handler runs, the response is written and flushed, and hyper does not read again.
+        let connections = connections();
+        let (_client, server) = tokio::io::duplex(64);
+        let (mut guarded, phase) = connections.watch(server);
+        phase.serving();
+        let wakes = Arc::new(CountingWaker(std::sync::atomic::AtomicUsize::new(0)));
+        let waker = Waker::from(wakes.clone());
+        let mut cx = Context::from_waker(&waker);
+        let mut buf = [0u8; 16];
+        let mut read_buf = ReadBuf::new(&mut buf);
+        assert!(
+            Pin::new(&mut guarded)
+                .poll_read(&mut cx, &mut read_buf)
+                .is_pending()
+        );
+        assert!(!phase.is_evictable(), "mid-request");
+        phase.responded();
+        guarded.write_all(b"HTTP/1.1 200 OK\r\n").await.unwrap();
+        guarded.flush().await.unwrap();
+        assert!(phase.is_evictable());
+        // The eviction wakes the read that hyper left pending, and that read fails.
+        assert!(connections.evict_oldest_idle().is_some());
+        assert_eq!(wakes.0.load(Relaxed), 1);
+        let mut read_buf = ReadBuf::new(&mut buf);
+        let Poll::Ready(Err(error)) = Pin::new(&mut guarded).poll_read(&mut cx, &mut read_buf)
+        else {
+            panic!("the evicted connection's read did not fail");
+        };
+        assert_eq!(error.kind(), io::ErrorKind::ConnectionAborted);
     }
 }
