@@ -8,6 +8,19 @@ fn connections() -> Arc<Connections> {
     })
 }
 
+/// A connection over an in-memory pipe: the list, the client's end, the watched server end and its phase.
+fn watched_duplex() -> (
+    Arc<Connections>,
+    tokio::io::DuplexStream,
+    Guarded<tokio::io::DuplexStream>,
+    Arc<Phase>,
+) {
+    let connections = connections();
+    let (client, server) = tokio::io::duplex(64);
+    let (guarded, phase) = connections.watch(server);
+    (connections, client, guarded, phase)
+}
+
 fn idle_at(connections: &Connections, phase: &Phase, now_ms: u64) {
     connections.now_ms.store(now_ms, Relaxed);
     phase.serving();
@@ -116,9 +129,7 @@ fn eviction_takes_the_longest_idle_connection_and_never_one_mid_request() {
 
 #[tokio::test]
 async fn bytes_after_a_response_start_the_next_head_and_a_late_head_fails_the_read() {
-    let connections = connections();
-    let (client, server) = tokio::io::duplex(64);
-    let (mut guarded, phase) = connections.watch(server);
+    let (connections, client, mut guarded, phase) = watched_duplex();
     idle_at(&connections, &phase, 5_000);
     let (_client_read, mut client_write) = tokio::io::split(client);
     client_write.write_all(b"GET").await.unwrap();
@@ -139,9 +150,7 @@ async fn bytes_after_a_response_start_the_next_head_and_a_late_head_fails_the_re
 
 #[tokio::test]
 async fn an_idle_connection_waiting_for_its_next_request_is_woken_when_evicted() {
-    let connections = connections();
-    let (_client, server) = tokio::io::duplex(64);
-    let (mut guarded, phase) = connections.watch(server);
+    let (connections, _client, mut guarded, phase) = watched_duplex();
     idle_at(&connections, &phase, 0);
     let pending = tokio::spawn(async move {
         let mut buf = [0u8; 16];
@@ -155,9 +164,7 @@ async fn an_idle_connection_waiting_for_its_next_request_is_woken_when_evicted()
 
 #[tokio::test]
 async fn a_flushed_response_makes_the_connection_idle() {
-    let connections = connections();
-    let (_client, server) = tokio::io::duplex(64);
-    let (mut guarded, phase) = connections.watch(server);
+    let (_connections, _client, mut guarded, phase) = watched_duplex();
     phase.serving();
     phase.responded();
     guarded.write_all(b"HTTP/1.1 200 OK\r\n").await.unwrap();
@@ -188,9 +195,7 @@ impl std::task::Wake for CountingWaker {
 async fn a_read_that_waited_mid_request_counts_once_the_response_is_flushed() {
     // hyper's order for a handler that awaits: the head is read, a read to see the client leave pends
     // while the handler runs, the response is written and flushed, and hyper does not read again.
-    let connections = connections();
-    let (_client, server) = tokio::io::duplex(64);
-    let (mut guarded, phase) = connections.watch(server);
+    let (connections, _client, mut guarded, phase) = watched_duplex();
     phase.serving();
     let wakes = Arc::new(CountingWaker(std::sync::atomic::AtomicUsize::new(0)));
     let waker = Waker::from(wakes.clone());
